@@ -1,0 +1,136 @@
+"""The ``strava-rehab`` command line.
+
+Exit codes: 0 ok, 1 a user or configuration error (the message says what to do), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from strava_rehab import __version__
+from strava_rehab.cli.output import fail, setup_logging
+from strava_rehab.content import ContentNotFoundError
+from strava_rehab.context import AppContext, open_context
+from strava_rehab.settings import CONFIG_ENV, ConfigError, Settings, load_settings
+from strava_rehab.strava.errors import StravaError
+
+
+class UserError(Exception):
+    """Something the user can fix; printed without a traceback, exit code 1."""
+
+
+@dataclass
+class _Run:
+    verbose: int = 0
+    quiet: bool = False
+    settings: Settings | None = None
+    context: AppContext | None = None
+    contexts: list[AppContext] = field(default_factory=list)
+
+
+_run = _Run()
+
+app = typer.Typer(
+    name="strava-rehab",
+    help="Finds risky mileage spikes in your Strava runs, reads the pain you log, and writes "
+    "evidence-based rehab suggestions back. Education, not diagnosis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def log_level(default: int = logging.WARNING) -> int:
+    if _run.quiet:
+        return logging.ERROR
+    if _run.verbose >= 1:
+        return logging.DEBUG if _run.verbose > 1 or default <= logging.INFO else logging.INFO
+    return default
+
+
+def settings() -> Settings:
+    if _run.settings is None:
+        _run.settings = load_settings()
+    return _run.settings
+
+
+def secrets_of(s: Settings) -> list[str]:
+    found = [
+        secret.get_secret_value()
+        for secret in (s.client_secret, s.secret_key, s.webhook_verify_token, s.webhook_path_token)
+        if secret is not None
+    ]
+    found += [url.get_secret_value() for url in s.notify.urls]
+    return found
+
+
+def context(*, default_log: int = logging.WARNING) -> AppContext:
+    """The wired-up product for a command (migrating the embedded database first)."""
+    if _run.context is None:
+        s = settings()
+        setup_logging(log_level(default_log), secrets_of(s))
+        _run.context = open_context(s)
+    return _run.context
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv for debug).")
+    ] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help=f"Settings file (default config/strava-rehab.toml; env {CONFIG_ENV})."),
+    ] = None,
+) -> None:
+    _run.verbose, _run.quiet = verbose, quiet
+    if config is not None:
+        os.environ[CONFIG_ENV] = str(config)
+    setup_logging(log_level())
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    print(__version__)
+
+
+def _register() -> None:
+    # Imported here so each command module can import ``app`` and helpers from this one.
+    from strava_rehab.cli import commands  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        fail("aborted")
+        sys.exit(1)
+    except (ConfigError, UserError, StravaError, ContentNotFoundError) as exc:
+        fail(str(exc))
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted")
+        sys.exit(130)
+    finally:
+        if _run.context is not None:
+            _run.context.close()
+            _run.context = None
+        _run.settings = None
+    sys.exit(result if isinstance(result, int) else 0)
