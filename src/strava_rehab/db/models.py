@@ -189,9 +189,16 @@ class SuggestionRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     exercises: Mapped[list[str]] = mapped_column(JSON, default=list)
     decision: Mapped[dict[str, Any]]
+    # The protocol states the decision started from: re-deciding an edited run starts there
+    # again instead of from the states this very decision produced.
+    prior_states: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    input_hash: Mapped[str] = mapped_column(String(64))
     public_text: Mapped[str] = mapped_column(Text, default="")
     private_text: Mapped[str] = mapped_column(Text, default="")
+    # Hash of the block last written to the description ("" = none): no API call when unchanged.
+    delivered_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class ProtocolStateRow(Base):

@@ -39,8 +39,12 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("status_message", sa.Text(), nullable=False),
-        sa.Column("refresh_lease_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("connected_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "refresh_lease_until", sa.DateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "connected_at", sa.DateTime(timezone=True), nullable=False
+        ),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_athletes")),
     )
@@ -55,7 +59,9 @@ def upgrade() -> None:
     op.create_table(
         "rate_budget",
         sa.Column("bucket", sa.String(length=20), nullable=False),
-        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "window_start", sa.DateTime(timezone=True), nullable=False
+        ),
         sa.Column("used", sa.Integer(), nullable=False),
         sa.Column("limit", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("bucket", "window_start", name=op.f("pk_rate_budget")),
@@ -162,8 +168,12 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "next_attempt_at", sa.DateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "claimed_until", sa.DateTime(timezone=True), nullable=True
+        ),
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
@@ -205,7 +215,9 @@ def upgrade() -> None:
         sa.Column("backfill_next_page", sa.Integer(), nullable=True),
         sa.Column("backfill_done", sa.Boolean(), nullable=False),
         sa.Column("last_sync_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_reconcile_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_reconcile_at", sa.DateTime(timezone=True), nullable=True
+        ),
         sa.Column("resume_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -301,9 +313,13 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("exercises", sa.JSON(), nullable=False),
         sa.Column("decision", sa.JSON(), nullable=False),
+        sa.Column("prior_states", sa.JSON(), nullable=False),
+        sa.Column("input_hash", sa.String(length=64), nullable=False),
         sa.Column("public_text", sa.Text(), nullable=False),
         sa.Column("private_text", sa.Text(), nullable=False),
+        sa.Column("delivered_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["activity_id"],
             ["activities.id"],

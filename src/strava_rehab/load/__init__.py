@@ -1,0 +1,32 @@
+"""Training-load analysis: evidence-based mileage-spike detection over an athlete's runs.
+
+Pure functions over ``RunSession`` values (no I/O, no clock). The primary alert is the
+single-session spike (Frandsen 2025); weekly progression is a notice; ACWR, monotony and strain
+are context. See each module's docstring for the decisions where the science leaves a choice.
+"""
+
+from strava_rehab.load.analysis import DEFAULT_THRESHOLDS, analyze, findings_for_run
+from strava_rehab.load.daily import daily_distance_km
+from strava_rehab.load.model import (
+    DayLoad,
+    Finding,
+    LoadMetrics,
+    LoadReport,
+    LoadThresholds,
+    RunSession,
+)
+from strava_rehab.load.sessions import LoadInputError
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "DayLoad",
+    "Finding",
+    "LoadInputError",
+    "LoadMetrics",
+    "LoadReport",
+    "LoadThresholds",
+    "RunSession",
+    "analyze",
+    "daily_distance_km",
+    "findings_for_run",
+]
