@@ -1,0 +1,179 @@
+"""The one place that talks HTTP to Strava: budget, retries, and error mapping.
+
+Every call goes to the configured ``strava_url`` (the sandbox, www.strava.com, or the host
+announced for 2027). stravalib is used for its models only: its client hard-codes the host,
+sleeps for hours in its rate limiter, and stops paging at the first short page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import requests
+
+from strava_rehab.strava.errors import (
+    ApplicationInactive,
+    BadRequest,
+    MissingScope,
+    NotFound,
+    RateLimitReached,
+    StravaError,
+    TransientStravaError,
+    Unauthorized,
+)
+from strava_rehab.strava.rate_budget import (
+    BUCKETS,
+    RateBudget,
+    UnlimitedBudget,
+    parse_usage_headers,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], None]
+Method = Literal["GET", "POST", "PUT", "DELETE"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _error_fields(response: requests.Response) -> list[dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or str(response.status_code)
+    if isinstance(body, dict):
+        parts = [str(body.get("message", response.reason))]
+        parts += [
+            f"{e.get('resource')}.{e.get('field')}: {e.get('code')}" for e in _error_fields(response)
+        ]
+        return "; ".join(parts)
+    return response.reason or str(response.status_code)
+
+
+def _rate_limit_resume(headers: Mapping[str, str], now: datetime) -> tuple[datetime, str]:
+    usage = parse_usage_headers(headers)
+    for name in ("read_day", "overall_day"):
+        used, limit = usage.get(name, (0, 1))
+        if used >= limit:
+            return BUCKETS[name].window_end(now), f"daily limit: {used} of {limit} used"
+    return BUCKETS["overall_15m"].window_end(now), "15-minute limit reached (HTTP 429)"
+
+
+class StravaHttp:
+    def __init__(
+        self,
+        strava_url: str,
+        *,
+        budget: RateBudget | None = None,
+        session: requests.Session | None = None,
+        timeout_s: float = 10.0,
+        max_retries: int = 3,
+        backoff_s: float = 0.5,
+        clock: Clock = utc_now,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self.base = strava_url.rstrip("/")
+        self.budget: RateBudget = budget or UnlimitedBudget()
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", "strava-rehab")
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.clock = clock
+        self.sleep = sleep
+        self.calls = 0
+
+    def request(
+        self,
+        method: Method,
+        path: str,
+        *,
+        token: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        json: Any = None,
+        counted: bool = True,
+    ) -> requests.Response:
+        """Send one logical call; ``counted`` calls spend the app's rate budget (the API, not OAuth)."""
+        url = self.base + path
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        attempt = 0
+        while True:
+            if counted:
+                self.budget.reserve("read", self.clock())
+            self.calls += 1
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    json=json,
+                    headers=headers,
+                    timeout=self.timeout_s,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                failure = f"{type(exc).__name__} on {method} {path}"
+                if attempt >= self.max_retries:
+                    raise TransientStravaError(
+                        f"Strava did not answer ({failure}) after {attempt + 1} tries"
+                    ) from None
+                self._backoff(attempt, failure)
+                attempt += 1
+                continue
+            if counted:
+                self.budget.observe(response.headers, self.clock())
+            if response.status_code >= 500 and attempt < self.max_retries:
+                self._backoff(attempt, f"HTTP {response.status_code} on {method} {path}")
+                attempt += 1
+                continue
+            self._raise_for(response, method, path)
+            return response
+
+    def _backoff(self, attempt: int, failure: str) -> None:
+        delay = self.backoff_s * (2**attempt)
+        log.warning("%s; retrying in %.1f s", failure, delay)
+        self.sleep(delay)
+
+    def _raise_for(self, response: requests.Response, method: str, path: str) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        fields = _error_fields(response)
+        what = f"{method} {path}: HTTP {status}: {_message(response)}"
+        if status == 429:
+            resume_at, detail = _rate_limit_resume(response.headers, self.clock())
+            raise RateLimitReached(resume_at, detail)
+        if status >= 500:
+            raise TransientStravaError(f"Strava failed ({what}); the next run retries")
+        if status == 403 and any(
+            e.get("resource") == "Application" and e.get("code") == "Inactive" for e in fields
+        ):
+            raise ApplicationInactive()
+        if status in (401, 403) and any(
+            "permission" in str(e.get("field", "")) and e.get("code") == "missing" for e in fields
+        ):
+            raise MissingScope(what)
+        if status == 401:
+            raise Unauthorized(what)
+        if status == 404:
+            raise NotFound(what)
+        if status == 400:
+            raise BadRequest(what)
+        raise StravaError(what)
