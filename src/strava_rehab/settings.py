@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from strava_rehab.load.model import LoadThresholds
+from strava_rehab.rehab.policy import RehabPolicy
 
 CONFIG_ENV = "STRAVA_REHAB_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "strava-rehab.toml"
@@ -68,12 +69,6 @@ class WorkerSettings(_Section):
     digest_cron: str = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
-
-
-class RehabSettings(_Section):
-    cooldown_days: int = Field(default=7, ge=0)
-    acceptable_pain: float = Field(default=5.0, ge=0, le=10)
-    red_flag_score: float = Field(default=7.0, ge=0, le=10)
 
 
 class Settings(BaseSettings):
@@ -121,7 +116,7 @@ class Settings(BaseSettings):
     rate_safety_margin: float = Field(default=0.95, gt=0, le=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     analysis: LoadThresholds = Field(default_factory=LoadThresholds)
-    rehab: RehabSettings = Field(default_factory=RehabSettings)
+    rehab: RehabPolicy = Field(default_factory=RehabPolicy)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
