@@ -1,0 +1,33 @@
+"""Rehab and prevention suggestions: the exercise library as data, the rules, and the text.
+
+Education, not diagnosis: every suggestion carries a one-line disclaimer, and red flags send the
+runner to a clinician with no exercises at all.
+"""
+
+from strava_rehab.rehab.decide import decide
+from strava_rehab.rehab.library import Library
+from strava_rehab.rehab.library_files import LibraryError, load_library
+from strava_rehab.rehab.policy import RehabPolicy
+from strava_rehab.rehab.render import render_private, render_public
+from strava_rehab.rehab.situation import (
+    Decision,
+    PainEntry,
+    Prescription,
+    ProtocolState,
+    Situation,
+)
+
+__all__ = [
+    "Decision",
+    "Library",
+    "LibraryError",
+    "PainEntry",
+    "Prescription",
+    "ProtocolState",
+    "RehabPolicy",
+    "Situation",
+    "decide",
+    "load_library",
+    "render_private",
+    "render_public",
+]

@@ -1,0 +1,512 @@
+"""Deciding as a sports physio would: red flags first, then pain, then load.
+
+Order of precedence, each step explained in ``Decision.reasons``:
+1. A red flag (science.md §2.4) → ``see_clinician``: stop running, no exercises.
+2. Pain in a region with a protocol → ``rehab`` (full plan) or ``continue`` (short reminder within
+   the cooldown), moving phases by the pain-monitoring model; a spike adds a load warning.
+3. Pain in a region without a protocol → general load advice.
+4. "No pain" for a region with an active protocol, or no pain mentioned → progress or remind.
+5. A spike without pain → ``load_advice`` with prevention work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from strava_rehab.load.model import Finding
+from strava_rehab.pain.model import PainReport
+from strava_rehab.rehab.library import Library, PhaseExercise, Protocol
+from strava_rehab.rehab.load_findings import band_advice, finding_reason, spikes
+from strava_rehab.rehab.pain_monitoring import (
+    PainReading,
+    ScoredEntry,
+    describe_pain,
+    exit_met,
+    read_pain,
+    region_history,
+    report_score,
+)
+from strava_rehab.rehab.policy import RehabPolicy
+from strava_rehab.rehab.red_flags import RedFlags, screen
+from strava_rehab.rehab.situation import Decision, Prescription, ProtocolState, Situation
+
+_DOI = re.compile(r"10\.\d{4,9}/[^\s,;)]+")
+
+
+@dataclass(frozen=True)
+class _Day:
+    """What every branch needs: the inputs plus today's load reasons and advice."""
+
+    situation: Situation
+    library: Library
+    policy: RehabPolicy
+    spikes: list[Finding]
+    load_reasons: list[str]
+    load_lines: list[str]
+    extra_reasons: list[str]  # unknown words, other regions: mentioned whatever we decide
+
+    @property
+    def today(self) -> date:
+        return self.situation.today
+
+    def sources(self, *ids: str) -> list[str]:
+        cited = [self.library.cite(source_id) for source_id in dict.fromkeys(ids)]
+        for finding in self.spikes:
+            # The load analysis cites its own evidence; skip it when we already cite that DOI.
+            doi = _DOI.search(finding.source)
+            if finding.source and not (doi and any(doi.group() in text for text in cited)):
+                cited.append(finding.source)
+        return list(dict.fromkeys(cited))
+
+
+_DEFAULT_POLICY = RehabPolicy()
+
+
+def decide(
+    situation: Situation, library: Library, policy: RehabPolicy = _DEFAULT_POLICY
+) -> Decision:
+    """The suggestion for this run or day. Pure: no I/O, no clock."""
+    found = spikes(situation.findings, policy)
+    day = _Day(
+        situation=situation,
+        library=library,
+        policy=policy,
+        spikes=found,
+        load_reasons=[finding_reason(finding, library.rules) for finding in found],
+        load_lines=band_advice(found, library.rules),
+        extra_reasons=_unknown_words(situation.pain_today, library),
+    )
+    flags = screen(situation.pain_today, library, policy)
+    if flags is not None:
+        return _see_clinician(day, flags)
+    hurting = [r for r in situation.pain_today if not r.negated and r.region is not None]
+    if hurting:
+        primary = max(hurting, key=lambda r: _severity_rank(r, library, hurting))
+        day.extra_reasons.extend(_also_noted(primary, hurting, library))
+        protocol_id = library.protocol_for(primary.region or "")
+        if protocol_id is None:
+            return _no_protocol(day, primary)
+        return _follow(day, protocol_id, _active_state(day, protocol_id), primary)
+    states = _active_states(day)
+    settled = [
+        (state, report)
+        for report in situation.pain_today
+        if report.negated and report.region is not None
+        for state in states
+        if report.region in library.protocols[state.protocol_id].regions
+    ]
+    if settled:
+        state, report = settled[0]
+        return _follow(day, state.protocol_id, state, report)
+    if states:
+        state = states[0]
+        return _follow(day, state.protocol_id, state, None)
+    unrecognised_pain = any(r.region is None and not r.negated for r in situation.pain_today)
+    if day.spikes:
+        return _prevention(day, with_exercises=not unrecognised_pain)
+    return Decision(
+        kind="none", reasons=list(day.extra_reasons), disclaimer=library.rules.disclaimer
+    )
+
+
+def _severity_rank(
+    report: PainReport, library: Library, reports: list[PainReport]
+) -> tuple[float, int, int]:
+    # Highest score first; a region we have a protocol for wins a tie; then the first mention.
+    score = report.score if report.score is not None else -1.0
+    has_protocol = int(library.protocol_for(report.region or "") is not None)
+    return (score, has_protocol, -reports.index(report))
+
+
+def _also_noted(primary: PainReport, hurting: list[PainReport], library: Library) -> list[str]:
+    return [
+        f"Also noted: {describe_pain(r, library.region_name(r.region or ''))}; "
+        "today's suggestion is for the worst one. Mention it again if it persists."
+        for r in hurting
+        if r is not primary
+    ]
+
+
+def _unknown_words(reports: list[PainReport], library: Library) -> list[str]:
+    words: list[str] = []
+    for report in reports:
+        words.extend(report.unknown_terms)
+        if report.region is None and not report.unknown_terms and report.text.strip():
+            words.append(report.text.strip())
+    words = list(dict.fromkeys(words))
+    if not words:
+        return []
+    quoted = ", ".join(f"'{word}'" for word in words)
+    return [library.rules.unknown_words.replace("{words}", quoted)]
+
+
+def _active_states(day: _Day) -> list[ProtocolState]:
+    """Live rehab states (known protocol, not expired), most recently touched first."""
+    live: list[tuple[date, ProtocolState]] = []
+    for state in day.situation.states:
+        protocol = day.library.protocols.get(state.protocol_id)
+        if protocol is None or protocol.kind != "rehab":
+            continue
+        touched = _last_touched(day, state, protocol)
+        if (day.today - touched).days <= day.policy.state_expiry_days:
+            live.append((touched, state))
+    live.sort(key=lambda item: item[0], reverse=True)
+    return [state for _, state in live]
+
+
+def _active_state(day: _Day, protocol_id: str) -> ProtocolState | None:
+    return next((s for s in _active_states(day) if s.protocol_id == protocol_id), None)
+
+
+def _last_touched(day: _Day, state: ProtocolState, protocol: Protocol) -> date:
+    dates = [state.phase_since, state.started_on]
+    if state.last_full_on is not None:
+        dates.append(state.last_full_on)
+    dates.extend(
+        entry.local_date
+        for entry in day.situation.pain_history
+        if entry.report.region in protocol.regions and entry.local_date <= day.today
+    )
+    return max(dates)
+
+
+def _see_clinician(day: _Day, flags: RedFlags) -> Decision:
+    rules = day.library.rules
+    report = flags.report
+    base = Decision(
+        kind="see_clinician",
+        reasons=[*flags.reasons, *day.load_reasons, *day.extra_reasons],
+        public_reasons=[],
+        load_advice=list(rules.clinician_advice),
+        disclaimer=rules.disclaimer,
+        region=report.region,
+        region_name=None if report.region is None else day.library.region_name(report.region),
+        side=report.side,
+        score=report.score,
+        sources=day.sources(),
+    )
+    if not flags.bone_stress:
+        return base
+    protocol_id = rules.bone_stress.protocol
+    protocol = day.library.protocols[protocol_id]
+    return base.model_copy(
+        update={
+            "protocol_id": protocol_id,
+            "protocol_name": protocol.name,
+            "condition": protocol.condition,
+            "load_advice": [*protocol.load_advice, *rules.clinician_advice],
+            "cautions": list(protocol.cautions),
+            "avoid": list(protocol.avoid),
+            "sources": day.sources(*protocol.sources),
+        }
+    )
+
+
+def _no_protocol(day: _Day, report: PainReport) -> Decision:
+    rules = day.library.rules
+    region = report.region or ""
+    name = day.library.region_name(region)
+    reading = read_pain(report, _history(day, {region}), day.today, day.policy)
+    # No programme and no idea of the condition: the seed article's conservative rules
+    # (rest until settled, light soreness only, get a diagnosis), not the tendon pain model.
+    pain_lines = [] if reading.acceptable else _pain_lines(day, acceptable=False)[:1]
+    return Decision(
+        kind="load_advice",
+        reasons=[
+            _pain_reason(report, name, reading),
+            rules.no_protocol.replace("{region}", name),
+            *day.load_reasons,
+            *day.extra_reasons,
+        ],
+        public_reasons=list(day.load_reasons),
+        load_advice=_unique([*day.load_lines, *pain_lines, *rules.general_advice]),
+        disclaimer=rules.disclaimer,
+        region=region,
+        region_name=name,
+        side=report.side,
+        score=report.score,
+        trend=reading.trend,
+        sources=day.sources(*rules.pain_monitoring_sources),
+    )
+
+
+def _prevention(day: _Day, *, with_exercises: bool) -> Decision:
+    rules = day.library.rules
+    protocol_id = rules.prevention_protocol
+    protocol = day.library.protocols[protocol_id]
+    phase = protocol.phases[0]
+    state = next((s for s in day.situation.states if s.protocol_id == protocol_id), None)
+    recently_shown = (
+        state is not None
+        and state.last_full_on is not None
+        and (day.today - state.last_full_on).days < day.policy.cooldown_days
+    )
+    show = with_exercises and not recently_shown
+    reasons = [*day.load_reasons, *day.extra_reasons]
+    if with_exercises and recently_shown and state is not None and state.last_full_on:
+        reasons.append(
+            f"Prevention exercises were shown on {state.last_full_on.isoformat()}; "
+            "keep doing them (not repeated within the cooldown)."
+        )
+    exercise_ids = [item.id for item in phase.exercises]
+    next_state = None
+    if show:
+        next_state = ProtocolState(
+            protocol_id=protocol_id,
+            phase=1,
+            started_on=state.started_on if state else day.today,
+            last_full_on=day.today,
+            last_score=None,
+            phase_started_on=state.phase_since if state else day.today,
+        )
+    return Decision(
+        kind="load_advice",
+        protocol_id=protocol_id,
+        protocol_name=protocol.name,
+        phase=1,
+        phase_name=phase.name,
+        phase_count=len(protocol.phases),
+        exercises=_prescribe(day.library, phase.exercises, option=False) if show else [],
+        reasons=reasons,
+        public_reasons=list(day.load_reasons),
+        load_advice=_unique([*day.load_lines, *protocol.load_advice, *phase.load_advice]),
+        cautions=list(protocol.cautions),
+        disclaimer=rules.disclaimer,
+        sources=day.sources(
+            *protocol.sources, *(day.library.exercises[i].source for i in exercise_ids)
+        ),
+        next_state=next_state,
+    )
+
+
+def _history(day: _Day, regions: set[str]) -> list[ScoredEntry]:
+    return region_history(day.situation.pain_history, regions, day.today, day.policy)
+
+
+def _follow(
+    day: _Day, protocol_id: str, state: ProtocolState | None, report: PainReport | None
+) -> Decision:
+    """Start, hold, progress or step back in a protocol, and say why."""
+    library, policy, today = day.library, day.policy, day.today
+    rules = library.rules
+    protocol = library.protocols[protocol_id]
+    regions = {report.region} if report is not None and report.region else set(protocol.regions)
+    earlier = _history(day, regions)
+    reading = read_pain(report, earlier, today, policy)
+    count = len(protocol.phases)
+    reasons: list[str] = []
+    region_name = None
+    if report is not None and report.region is not None:
+        region_name = library.region_name(report.region)
+        reasons.append(_pain_reason(report, region_name, reading))
+    else:
+        reasons.append("No pain mentioned today; carrying on with your current programme.")
+
+    if state is None:
+        phase = 1
+        changed = True
+        reasons.append(f"Starting the {protocol.name} at phase 1 of {count}.")
+    else:
+        current = min(state.phase, count)
+        phase, step_reason = _step(day, protocol, state, current, reading, report, earlier)
+        changed = phase != state.phase
+        if step_reason:
+            reasons.append(step_reason)
+    problem = report is not None and not reading.acceptable
+    cooling = (
+        not changed
+        and not problem
+        and state is not None
+        and state.last_full_on is not None
+        and (today - state.last_full_on).days < policy.cooldown_days
+    )
+    if cooling and state is not None and state.last_full_on is not None:
+        reasons.append(
+            f"Full plan shown on {state.last_full_on.isoformat()}; it is repeated after "
+            f"{policy.cooldown_days} days or when the phase changes."
+        )
+    the_phase = protocol.phases[phase - 1]
+    pain_lines = _pain_lines(day, acceptable=not problem)
+    if not reading.settled:
+        pain_lines.insert(0, rules.pain.not_settled)
+    elif report is not None and report.negated:
+        pain_lines = [rules.pain.settled]
+    if cooling:
+        load_advice = _unique([*day.load_lines, *pain_lines[:1]])
+    else:
+        # Most important first: the public block shows only the first few lines.
+        load_advice = _unique(
+            [
+                *day.load_lines,
+                *pain_lines[:1],
+                *the_phase.load_advice,
+                *pain_lines[1:],
+                *protocol.load_advice,
+            ]
+        )
+    exercises = [
+        *_prescribe(library, the_phase.exercises, option=False),
+        *_prescribe(library, the_phase.options, option=True),
+    ]
+    used = [item.id for item in (*the_phase.exercises, *the_phase.options)]
+    score = reading.score if report is not None else None
+    next_state = _next_state(state, protocol_id, phase, today, full=not cooling, score=score)
+    return Decision(
+        kind="continue" if cooling else "rehab",
+        protocol_id=protocol_id,
+        protocol_name=protocol.name,
+        condition=protocol.condition,
+        phase=phase,
+        phase_name=the_phase.name,
+        phase_count=count,
+        exercises=exercises,
+        reasons=[*reasons, *day.load_reasons, *day.extra_reasons],
+        public_reasons=list(day.load_reasons),
+        load_advice=load_advice,
+        avoid=list(protocol.avoid),
+        cautions=list(protocol.cautions),
+        sources=day.sources(
+            *protocol.sources,
+            *(library.exercises[i].source for i in used),
+            *rules.pain_monitoring_sources,
+        ),
+        disclaimer=rules.disclaimer,
+        region=None if report is None else report.region,
+        region_name=region_name,
+        side=None if report is None else report.side,
+        score=score,
+        trend=reading.trend if report is not None else None,
+        next_state=next_state,
+    )
+
+
+def _step(
+    day: _Day,
+    protocol: Protocol,
+    state: ProtocolState,
+    current: int,
+    reading: PainReading,
+    report: PainReport | None,
+    earlier: list[ScoredEntry],
+) -> tuple[int, str | None]:
+    """The phase after today, and the sentence that explains a move (or a hold)."""
+    count = len(protocol.phases)
+    if report is not None and not reading.acceptable:
+        back = max(1, current - 1)
+        why = _problem_words(reading, day.policy)
+        if back < current:
+            return back, f"{why}: stepping back to phase {back} of {count}."
+        return back, f"{why}: staying at phase 1 and reducing load."
+    phase = protocol.phases[current - 1]
+    since = state.phase_since
+    entries = [e for e in earlier if e.local_date >= since]
+    today_score = None if report is None else report_score(report)
+    if today_score is not None:
+        entries.append(ScoredEntry(day.today, today_score))
+    old_enough = (day.today - since).days >= phase.min_days
+    met = next((rule for rule in phase.exit_when if exit_met(rule, entries, day.today)), None)
+    if met is None or not old_enough:
+        return current, None
+    if current == count:
+        return current, (
+            f"Pain has settled ({phase.exit}); you have reached the last phase: keep the "
+            "exercises going twice a week as prevention."
+        )
+    return current + 1, (
+        f"Pain has settled ({phase.exit}): moving on to phase {current + 1} of {count}."
+    )
+
+
+def _problem_words(reading: PainReading, policy: RehabPolicy) -> str:
+    if not reading.settled:
+        return "Pain had not settled by the next morning"
+    if reading.rising and reading.baseline is not None and reading.score is not None:
+        return (
+            f"Pain is rising ({reading.score:g}/10 vs {reading.baseline:.1f}/10 recently; "
+            f"a rise of {policy.rise_points:g} points or {policy.rise_fraction:.0%} is real)"
+        )
+    if reading.rising:
+        return "Pain is getting worse"
+    return f"Pain is above {policy.acceptable_pain:g}/10"
+
+
+def _pain_reason(report: PainReport, region_name: str, reading: PainReading) -> str:
+    text = describe_pain(report, region_name)
+    text = text[0].upper() + text[1:]
+    if reading.baseline is not None and not report.negated:
+        text += f" (recent average {reading.baseline:.1f}/10, {reading.trend})"
+    elif report.trend is not None:
+        text += f" ({report.trend} than before)"
+    return text + "."
+
+
+def _next_state(
+    state: ProtocolState | None,
+    protocol_id: str,
+    phase: int,
+    today: date,
+    *,
+    full: bool,
+    score: float | None,
+) -> ProtocolState:
+    if state is None:
+        return ProtocolState(
+            protocol_id=protocol_id,
+            phase=phase,
+            started_on=today,
+            last_full_on=today if full else None,
+            last_score=score,
+            phase_started_on=today,
+        )
+    return state.model_copy(
+        update={
+            "phase": phase,
+            "phase_started_on": today if phase != state.phase else state.phase_started_on,
+            "last_full_on": today if full else state.last_full_on,
+            "last_score": score if score is not None else state.last_score,
+        }
+    )
+
+
+def _prescribe(
+    library: Library, items: tuple[PhaseExercise, ...], *, option: bool
+) -> list[Prescription]:
+    out: list[Prescription] = []
+    for item in items:
+        exercise = library.exercises[item.id]
+        dose = item.dose or exercise.dose
+        out.append(
+            Prescription(
+                exercise_id=item.id,
+                name=exercise.name,
+                target=exercise.target,
+                sets=dose.sets,
+                reps=dose.reps,
+                hold_s=dose.hold_s,
+                frequency=dose.frequency,
+                dose=dose.describe(),
+                dose_basis=dose.basis,
+                cues=list(exercise.cues),
+                progression=exercise.progression,
+                regression=exercise.regression,
+                cautions=list(exercise.cautions),
+                source=library.cite(exercise.source),
+                option=option,
+            )
+        )
+    return out
+
+
+def _pain_lines(day: _Day, *, acceptable: bool) -> list[str]:
+    pain = day.library.rules.pain
+    limit = f"{day.policy.acceptable_pain:g}"
+    return [
+        line.replace("{acceptable}", limit)
+        for line in (pain.acceptable if acceptable else pain.reduce)
+    ]
+
+
+def _unique(lines: list[str]) -> list[str]:
+    return list(dict.fromkeys(lines))

@@ -1,0 +1,132 @@
+"""Silbernagel's pain-monitoring model: can the runner keep going, and is pain settling?
+
+Silbernagel 2007 (AJSM, doi:10.1177/0363546506298279): pain during or after running up to about
+5/10 is acceptable if it has settled by the next morning and is not rising week to week;
+otherwise reduce load. A "real" rise follows Farrar 2001: about 2 points or 30%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from strava_rehab.pain.model import PainReport
+from strava_rehab.rehab.library import ExitRule
+from strava_rehab.rehab.policy import RehabPolicy
+from strava_rehab.rehab.situation import PainEntry, PainTrend
+
+_TIMING_WORDS = {
+    "during": "during the run",
+    "after": "after the run",
+    "next_morning": "the next morning",
+    "at_rest": "at rest",
+    "at_night": "at night",
+}
+
+
+@dataclass(frozen=True)
+class ScoredEntry:
+    """One pain entry reduced to what the model needs; a "no pain" report scores 0."""
+
+    local_date: date
+    score: float
+
+
+@dataclass(frozen=True)
+class PainReading:
+    """Today's pain in one region, read against its recent history."""
+
+    score: float | None
+    baseline: float | None
+    rising: bool
+    settled: bool
+    acceptable: bool
+    trend: PainTrend
+
+
+def report_score(report: PainReport) -> float | None:
+    return 0.0 if report.negated else report.score
+
+
+def region_history(
+    history: list[PainEntry], regions: set[str], today: date, policy: RehabPolicy
+) -> list[ScoredEntry]:
+    """Scored earlier entries for these regions within ``history_days``, oldest first."""
+    since = today - timedelta(days=policy.history_days)
+    out: list[ScoredEntry] = []
+    for entry in history:
+        score = report_score(entry.report)
+        if (
+            entry.report.region in regions
+            and score is not None
+            and since <= entry.local_date < today
+        ):
+            out.append(ScoredEntry(entry.local_date, score))
+    out.sort(key=lambda item: item.local_date)
+    return out
+
+
+def read_pain(
+    report: PainReport | None, earlier: list[ScoredEntry], today: date, policy: RehabPolicy
+) -> PainReading:
+    score = None if report is None else report_score(report)
+    baseline = _baseline(earlier, today, policy)
+    rising = report is not None and not report.negated and report.trend == "worse"
+    if score is not None and baseline is not None and score > policy.safe_pain:
+        delta = score - baseline
+        rising = rising or delta >= policy.rise_points
+        rising = rising or (
+            baseline > 0
+            and delta >= policy.min_rise_points
+            and delta / baseline >= policy.rise_fraction
+        )
+    # Morning stiffness of 1-2/10 is common in tendon and fascia problems; more is "not settled".
+    settled = not (
+        report is not None
+        and report.timing == "next_morning"
+        and (score is None or score > policy.safe_pain)
+    )
+    acceptable = settled and not rising and (score is None or score <= policy.acceptable_pain)
+    settling = report is not None and (report.negated or report.trend == "better")
+    if score is not None and baseline is not None:
+        settling = settling or baseline - score >= policy.min_rise_points
+    trend: PainTrend = "rising" if rising else ("settling" if settling else "steady")
+    return PainReading(score, baseline, rising, settled, acceptable, trend)
+
+
+def _baseline(earlier: list[ScoredEntry], today: date, policy: RehabPolicy) -> float | None:
+    window_start = today - timedelta(days=policy.trend_window_days)
+    recent = [entry.score for entry in earlier if entry.local_date >= window_start]
+    if recent:
+        return sum(recent) / len(recent)
+    # No entry in the last week: the most recent one still tells us where pain was.
+    return earlier[-1].score if earlier else None
+
+
+def exit_met(rule: ExitRule, entries: list[ScoredEntry], today: date) -> bool:
+    """The last ``min_entries``+ entries are all calm and the calm run is ``min_days`` old."""
+    calm: list[ScoredEntry] = []
+    for entry in reversed(entries):
+        if entry.score > rule.max_score:
+            break
+        calm.append(entry)
+    if len(calm) < rule.min_entries:
+        return False
+    return (today - calm[-1].local_date).days >= rule.min_days
+
+
+def describe_pain(report: PainReport, region_name: str) -> str:
+    """ "left shin pain 4/10 during the run" — private wording, with the score."""
+    if report.side == "both":
+        text = f"{region_name} pain (both sides)"
+    elif report.side is not None:
+        text = f"{report.side} {region_name} pain"
+    else:
+        text = f"{region_name} pain"
+    if report.negated:
+        return f"no {text}"
+    if report.score is not None:
+        text += f" {report.score:g}/10"
+    if report.timing is not None:
+        text += f" {_TIMING_WORDS[report.timing]}"
+    return text
