@@ -1,0 +1,201 @@
+"""The /_sandbox control API: the Python control methods, over HTTP, for scripts and curl.
+
+Not rate limited, never faulted, never recorded in ``calls()``. Errors are ``{"error": "..."}``
+with 400 (bad input) or 404 (unknown athlete/activity/route).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .messages import Request, Response
+from .world import UnknownObject
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
+
+JSON = dict[str, Any]
+Action = Callable[["Sandbox", Request, list[str]], Response]
+
+
+def _flag(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
+        return value.lower() in {"true", "1"}
+    raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
+def _pair(value: object, name: str) -> tuple[int, int]:
+    if not (isinstance(value, list | tuple) and len(value) == 2):
+        raise ValueError(f"{name} must be [per_15_min, per_day], got {value!r}")
+    return (int(_number(value[0], name)), int(_number(value[1], name)))
+
+
+def _info(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(200, sb.state())
+
+
+def _add_athlete(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(201, sb.add_athlete(**request.body))
+
+
+def _get_athlete(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(200, sb.athlete(int(args[0])))
+
+
+def _add_activity(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(201, sb.add_activity(int(args[0]), **request.body))
+
+
+def _list_activities(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    include = _flag(request.query.get("include_deleted", "false"), "include_deleted")
+    return Response(200, sb.activities(int(args[0]), include_deleted=include))
+
+
+def _revoke(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(200, {"revoked": sb.revoke(int(args[0]))})
+
+
+def _tokens(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    scope = request.body.get("scope", "read,activity:read_all,activity:write")
+    return Response(201, sb.authorize(int(args[0]), str(scope)))
+
+
+def _get_activity(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(200, sb.activity(int(args[0])))
+
+
+def _put_activity(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(200, sb.update_activity(int(args[0]), **request.body))
+
+
+def _delete_activity(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    sb.delete_activity(int(args[0]))
+    return Response(204)
+
+
+def _add_fault(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    body = request.body
+    if "kind" not in body:
+        raise ValueError('a fault needs "kind": one of 429, 5xx, drop, drop_after, delay')
+    sb.inject_fault(
+        str(body["kind"]),
+        path_prefix=str(body.get("path_prefix", "/api/v3")),
+        count=int(_number(body.get("count", 1), "count")),
+        delay_s=_number(body.get("delay_s", 0.0), "delay_s"),
+        status=None if body.get("status") is None else int(_number(body["status"], "status")),
+    )
+    return Response(201, sb.faults())
+
+
+def _list_faults(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(200, sb.faults())
+
+
+def _clear_faults(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    sb.clear_faults()
+    return Response(204)
+
+
+def _clock(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    if request.method == "POST":
+        if "advance_s" not in request.body:
+            raise ValueError('send {"advance_s": seconds} to move the sandbox clock forward')
+        sb.advance_time(_number(request.body["advance_s"], "advance_s"))
+    return Response(200, {"now": sb.now().isoformat()})
+
+
+def _config(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    body = request.body
+    known = {"inactive", "granted_scopes", "deny_authorization", "current_athlete_id", "limits"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown config key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    if "inactive" in body:
+        sb.set_inactive(_flag(body["inactive"], "inactive"))
+    if "granted_scopes" in body:
+        scopes = body["granted_scopes"]
+        sb.set_granted_scopes(None if scopes is None else str(scopes))
+    if "deny_authorization" in body:
+        sb.set_deny_authorization(_flag(body["deny_authorization"], "deny_authorization"))
+    if "current_athlete_id" in body:
+        sb.set_current_athlete(int(_number(body["current_athlete_id"], "current_athlete_id")))
+    if "limits" in body:
+        limits = body["limits"]
+        if not isinstance(limits, dict):
+            raise ValueError('limits must look like {"overall": [200, 2000], "read": [100, 1000]}')
+        sb.set_limits(
+            overall=None if limits.get("overall") is None else _pair(limits["overall"], "overall"),
+            read=None if limits.get("read") is None else _pair(limits["read"], "read"),
+        )
+    return Response(200, sb.state())
+
+
+def _calls(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    if request.method == "DELETE":
+        sb.reset_calls()
+        return Response(204)
+    return Response(200, sb.calls())
+
+
+def _wait_deliveries(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    timeout = _number(request.body.get("timeout", 5.0), "timeout")
+    return Response(200, {"done": sb.wait_for_deliveries(min(timeout, 60.0))})
+
+
+def _deliveries(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(200, sb.deliveries())
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], Action]] = [
+    ("GET", re.compile(r""), _info),
+    ("POST", re.compile(r"/athletes"), _add_athlete),
+    ("GET", re.compile(r"/athletes/(\d+)"), _get_athlete),
+    ("POST", re.compile(r"/athletes/(\d+)/activities"), _add_activity),
+    ("GET", re.compile(r"/athletes/(\d+)/activities"), _list_activities),
+    ("POST", re.compile(r"/athletes/(\d+)/revoke"), _revoke),
+    ("POST", re.compile(r"/athletes/(\d+)/tokens"), _tokens),
+    ("GET", re.compile(r"/activities/(\d+)"), _get_activity),
+    ("PUT", re.compile(r"/activities/(\d+)"), _put_activity),
+    ("DELETE", re.compile(r"/activities/(\d+)"), _delete_activity),
+    ("GET", re.compile(r"/faults"), _list_faults),
+    ("POST", re.compile(r"/faults"), _add_fault),
+    ("DELETE", re.compile(r"/faults"), _clear_faults),
+    ("GET", re.compile(r"/clock"), _clock),
+    ("POST", re.compile(r"/clock"), _clock),
+    ("POST", re.compile(r"/config"), _config),
+    ("GET", re.compile(r"/calls"), _calls),
+    ("DELETE", re.compile(r"/calls"), _calls),
+    ("GET", re.compile(r"/deliveries"), _deliveries),
+    ("POST", re.compile(r"/deliveries/wait"), _wait_deliveries),
+]
+
+
+def handle_control(sandbox: Sandbox, request: Request) -> Response:
+    sub_path = request.path[len("/_sandbox") :].rstrip("/")
+    for method, pattern, action in _ROUTES:
+        match = pattern.fullmatch(sub_path)
+        if match and method == request.method:
+            try:
+                return action(sandbox, request, list(match.groups()))
+            except UnknownObject as error:
+                return Response(404, {"error": str(error.args[0])})
+            except (ValueError, TypeError) as error:
+                return Response(400, {"error": str(error)})
+    return Response(
+        404, {"error": f"no control endpoint {request.method} /_sandbox{sub_path}; see the docs"}
+    )

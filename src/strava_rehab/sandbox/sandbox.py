@@ -1,0 +1,360 @@
+"""The ``Sandbox`` facade: starts the server and exposes the control operations to Python."""
+
+from __future__ import annotations
+
+import http
+import logging
+import signal
+import threading
+import time
+from datetime import datetime
+from types import FrameType, TracebackType
+from typing import Any
+
+import requests
+
+from .activities import detail_payload
+from .api import API_PREFIX, handle_athlete_api, is_counted
+from .clock import SandboxClock
+from .config import SandboxConfig
+from .control import handle_control
+from .deliveries import DeliveryWorker
+from .faults import RATE_LIMIT_EXCEEDED, make_fault, strava_fault
+from .messages import Drop, Request, Response
+from .oauth import handle_oauth, token_body
+from .scopes import format_scopes, parse_scopes
+from .server import SandboxHTTPServer
+from .strava_redirect import sandbox_session
+from .subscriptions import handle_push_subscriptions
+from .world import SandboxWorld
+
+JSON = dict[str, Any]
+LOG = logging.getLogger("strava_rehab.sandbox")
+
+
+class Sandbox:
+    """A local fake Strava. Use ``with Sandbox(cfg) as sb:`` or ``start()``/``stop()``."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self._clock = SandboxClock(self.config.now)
+        self._deliveries = DeliveryWorker(
+            self.config.delivery_attempts,
+            self.config.delivery_timeout_s,
+            self.config.delivery_backoff_s,
+        )
+        self._world = SandboxWorld(self.config, self._clock, self._deliveries)
+        self.seed_athlete_id = self._world.load_seed(self.config.seed)
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        if self._server is not None:
+            return self
+        try:
+            self._server = SandboxHTTPServer((self.config.host, self.config.port), self._dispatch)
+        except OSError as error:
+            raise RuntimeError(
+                f"cannot listen on {self.config.host}:{self.config.port} ({error.strerror}); "
+                "pick another port or use port=0 for a free one"
+            ) from error
+        self._deliveries.start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="strava-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server.close_connections()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._deliveries.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + API_PREFIX
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def requests_session(self) -> requests.Session:
+        """For ``stravalib.Client(requests_session=...)``: www.strava.com → this sandbox."""
+        return sandbox_session(self.url)
+
+    # --- athletes and activities ----------------------------------------------------------
+
+    def add_athlete(
+        self, firstname: str = "Jonas", lastname: str = "Weber", **profile: Any
+    ) -> JSON:
+        """A second (third...) athlete with no history; keyword args: athlete_id, timezone,
+        city, state, country, sex."""
+        return self._world.add_athlete(firstname, lastname, **profile).detailed_payload()
+
+    def athlete(self, athlete_id: int) -> JSON:
+        return self._world.athlete(athlete_id).detailed_payload()
+
+    def set_current_athlete(self, athlete_id: int) -> None:
+        """Who is "logged in to strava.com" when the next /oauth/authorize is approved."""
+        with self._world.lock:
+            self._world.athlete(athlete_id)
+            self._world.current_athlete_id = athlete_id
+
+    def add_activity(self, athlete_id: int, **fields: Any) -> JSON:
+        return self._world.create_activity(athlete_id, fields)
+
+    def update_activity(self, activity_id: int, **fields: Any) -> JSON:
+        return self._world.update_activity(activity_id, fields)
+
+    def delete_activity(self, activity_id: int) -> None:
+        self._world.delete_activity(activity_id)
+
+    def activity(self, activity_id: int) -> JSON:
+        with self._world.lock:
+            return detail_payload(self._world.activity(activity_id))
+
+    def activities(self, athlete_id: int, include_deleted: bool = False) -> list[JSON]:
+        """Oldest first, private ones included; with include_deleted each has ``deleted``."""
+        return self._world.activities_of(athlete_id, include_deleted)
+
+    # --- authorization --------------------------------------------------------------------
+
+    def authorize(
+        self, athlete_id: int, scope: str = "read,activity:read_all,activity:write"
+    ) -> JSON:
+        """Skip the browser: the athlete approves ``scope``; returns the token response."""
+        scopes = parse_scopes(scope) | {"read"}
+        with self._world.lock:
+            self._world.athlete(athlete_id)
+            now = self._clock.now()
+            code = self._world.tokens.issue_code(athlete_id, frozenset(scopes), now)
+            grant = self._world.tokens.exchange_code(code, now)
+            body = token_body(grant, now)
+            body["athlete"] = self._world.athlete(athlete_id).summary_payload()
+            body["scope"] = format_scopes(scopes)
+            return body
+
+    def revoke(self, athlete_id: int) -> bool:
+        """The athlete removes the app on strava.com; True if they had authorized it."""
+        return self._world.revoke(athlete_id)
+
+    def set_granted_scopes(self, scopes: str | None) -> None:
+        """Scopes the runner leaves ticked on the consent screen (None: whatever is asked)."""
+        parsed = None if scopes is None else parse_scopes(scopes)
+        with self._world.lock:
+            self._world.granted_scopes_override = parsed
+
+    def set_deny_authorization(self, deny: bool) -> None:
+        """When True the runner presses "Cancel": the redirect carries error=access_denied."""
+        with self._world.lock:
+            self._world.deny_authorization = deny
+
+    # --- failure modes, limits and time ---------------------------------------------------
+
+    def inject_fault(
+        self,
+        kind: str,
+        path_prefix: str = API_PREFIX,
+        count: int = 1,
+        delay_s: float = 0.0,
+        status: int | None = None,
+    ) -> None:
+        fault = make_fault(kind, path_prefix, count, delay_s, status)
+        with self._world.lock:
+            self._world.faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._world.lock:
+            self._world.faults.clear()
+
+    def faults(self) -> list[JSON]:
+        with self._world.lock:
+            return [f.as_json() for f in self._world.faults]
+
+    def advance_time(self, seconds: float) -> datetime:
+        return self._world.advance_time(seconds)
+
+    def set_inactive(self, inactive: bool) -> None:
+        with self._world.lock:
+            self._world.inactive = inactive
+
+    def set_limits(
+        self, overall: tuple[int, int] | None = None, read: tuple[int, int] | None = None
+    ) -> None:
+        with self._world.lock:
+            self._world.limiter.set_limits(overall, read)
+
+    def rate_limit_headers(self) -> dict[str, str]:
+        with self._world.lock:
+            return self._world.limiter.headers(self._clock.now())
+
+    # --- observation ----------------------------------------------------------------------
+
+    def calls(self) -> list[JSON]:
+        with self._world.lock:
+            return [dict(c) for c in self._world.calls]
+
+    def reset_calls(self) -> None:
+        with self._world.lock:
+            self._world.calls.clear()
+
+    def subscription(self) -> JSON | None:
+        with self._world.lock:
+            sub = self._world.subscription
+            if sub is None:
+                return None
+            return {
+                "id": sub.subscription_id,
+                "callback_url": sub.callback_url,
+                "verify_token": sub.verify_token,
+            }
+
+    def wait_for_deliveries(self, timeout: float = 5.0) -> bool:
+        return self._deliveries.wait(timeout)
+
+    def deliveries(self) -> list[JSON]:
+        """Every webhook event queued so far, with the outcome of each attempt."""
+        return self._deliveries.log()
+
+    def state(self) -> JSON:
+        with self._world.lock:
+            return {
+                "url": self.url if self._server is not None else None,
+                "client_id": self.config.client_id,
+                "seed_athlete_id": self.seed_athlete_id,
+                "current_athlete_id": self._world.current_athlete_id,
+                "athletes": sorted(self._world.athletes),
+                "now": self._clock.now().isoformat(),
+                "inactive": self._world.inactive,
+                "granted_scopes": None
+                if self._world.granted_scopes_override is None
+                else format_scopes(self._world.granted_scopes_override),
+                "deny_authorization": self._world.deny_authorization,
+                "limits": {
+                    "overall": list(self._world.limiter.overall),
+                    "read": list(self._world.limiter.read),
+                },
+                "faults": [f.as_json() for f in self._world.faults],
+                "subscription": self.subscription(),
+            }
+
+    # --- request dispatch -----------------------------------------------------------------
+
+    def _dispatch(self, request: Request) -> Response | Drop:
+        if request.path == "/_sandbox" or request.path.startswith("/_sandbox/"):
+            return handle_control(self, request)
+        fault = self._world.take_fault(request.path)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay_s)
+        if fault is not None and fault.kind == "drop":
+            self._world.record_call(request.method, request.path, request.query, None, "dropped")
+            return Drop()
+        if fault is not None and fault.kind in ("429", "5xx"):
+            response = self._fault_response(request, fault.status)
+            self._world.record_call(
+                request.method, request.path, request.query, response.status, "injected"
+            )
+            return response
+        response = self._route(request)
+        if fault is not None and fault.kind == "drop_after":
+            self._world.record_call(
+                request.method, request.path, request.query, response.status, "dropped after"
+            )
+            return Drop(after=True)
+        self._world.record_call(request.method, request.path, request.query, response.status)
+        return response
+
+    def _fault_response(self, request: Request, status: int) -> Response:
+        if status != 429:
+            phrase = http.HTTPStatus(status).phrase
+            return Response(status, {"message": phrase, "errors": []})
+        with self._world.lock:
+            now = self._clock.now()
+            if request.path.startswith(API_PREFIX + "/"):
+                counted, non_upload = is_counted(request.method, request.path[len(API_PREFIX) :])
+                if counted:
+                    self._world.limiter.count(now, non_upload=non_upload)
+            return Response(429, dict(RATE_LIMIT_EXCEEDED), self._world.limiter.headers(now))
+
+    def _route(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/oauth/"):
+            return handle_oauth(self._world, request, path[len("/oauth") :])
+        if path.startswith(API_PREFIX + "/oauth/"):
+            return handle_oauth(self._world, request, path[len(API_PREFIX + "/oauth") :])
+        if path.startswith(API_PREFIX + "/push_subscriptions"):
+            return handle_push_subscriptions(self._world, request, path[len(API_PREFIX) :])
+        if path.startswith(API_PREFIX + "/"):
+            return handle_athlete_api(self._world, request, path[len(API_PREFIX) :])
+        return Response(404, strava_fault("Record Not Found", "resource", "path", "invalid"))
+
+
+def run_sandbox(config: SandboxConfig) -> None:
+    """Serve until SIGINT/SIGTERM, logging one line per request."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    LOG.setLevel(logging.INFO)
+    stopping = threading.Event()
+    with Sandbox(config) as sandbox:
+        athlete = sandbox.athlete(sandbox.seed_athlete_id)
+        history = sandbox.activities(sandbox.seed_athlete_id)
+        print(f"Strava sandbox listening on {sandbox.url}", flush=True)
+        print(f"  API     {sandbox.api_url}   OAuth {sandbox.url}/oauth/authorize", flush=True)
+        print(f"  control {sandbox.url}/_sandbox", flush=True)
+        print(
+            f"  app     client_id={config.client_id} client_secret={config.client_secret}",
+            flush=True,
+        )
+        print(
+            f"  athlete {athlete['id']} {athlete['firstname']} {athlete['lastname']} "
+            f"({len(history)} activities)",
+            flush=True,
+        )
+
+        def _on_signal(signum: int, frame: FrameType | None) -> None:
+            stopping.set()
+
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for chosen in (signal.SIGINT, signal.SIGTERM):
+                previous[chosen] = signal.signal(chosen, _on_signal)
+        try:
+            while not stopping.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for chosen, handler in previous.items():
+                signal.signal(chosen, handler)
+        print("Strava sandbox stopped", flush=True)

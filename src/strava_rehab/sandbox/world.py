@@ -1,0 +1,298 @@
+"""Everything the sandbox knows, behind one lock: athletes, activities, tokens, limits, faults.
+
+Methods whose names start with ``_`` expect the caller to hold ``lock``; public ones take it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .activities import (
+    WEBHOOK_UPDATE_KEYS,
+    ActivityRecord,
+    check_fields,
+    detail_payload,
+    new_activity_fields,
+)
+from .athletes import AthleteRecord, check_timezone
+from .clock import SandboxClock
+from .config import SandboxConfig
+from .deliveries import DeliveryWorker
+from .faults import InjectedFault
+from .rate_limits import RateLimiter
+from .seed import FIRST_ACTIVITY_ID, seed_athlete, seed_records
+from .tokens import TokenStore
+
+JSON = dict[str, Any]
+
+
+class UnknownObject(LookupError):
+    """An athlete or activity id the sandbox has never heard of."""
+
+
+@dataclass
+class Subscription:
+    subscription_id: int
+    callback_url: str
+    verify_token: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SandboxWorld:
+    def __init__(self, config: SandboxConfig, clock: SandboxClock, deliveries: DeliveryWorker):
+        self.lock = threading.RLock()
+        self.config = config
+        self.clock = clock
+        self.deliveries = deliveries
+        self.athletes: dict[int, AthleteRecord] = {}
+        self.activities: dict[int, ActivityRecord] = {}
+        # Per athlete, every activity Strava still indexes (tombstones included), oldest first.
+        self.index: dict[int, list[ActivityRecord]] = {}
+        self.tokens = TokenStore(config.token_lifetime_s, config.code_lifetime_s)
+        self.limiter = RateLimiter(config.overall_limits, config.read_limits)
+        self.faults: list[InjectedFault] = []
+        self.subscription: Subscription | None = None
+        self.next_subscription_id = 1
+        self.calls: list[JSON] = []
+        self.inactive = False
+        self.granted_scopes_override: frozenset[str] | None = None
+        self.deny_authorization = False
+        self.current_athlete_id: int | None = None
+        self._next_activity_id = FIRST_ACTIVITY_ID
+        self._next_athlete_id = 2001
+
+    # --- athletes -------------------------------------------------------------------------
+
+    def load_seed(self, seed_activities: bool) -> int:
+        with self.lock:
+            now = self.clock.now()
+            if seed_activities:
+                athlete, records = seed_records(now)
+            else:
+                athlete, records = seed_athlete(now), []
+            self._register_athlete(athlete)
+            for record in records:
+                self._insert(record)
+            if self.current_athlete_id is None:
+                self.current_athlete_id = athlete.athlete_id
+            return athlete.athlete_id
+
+    def _register_athlete(self, athlete: AthleteRecord) -> None:
+        if athlete.athlete_id in self.athletes:
+            raise ValueError(f"athlete {athlete.athlete_id} already exists")
+        self.athletes[athlete.athlete_id] = athlete
+        self.index.setdefault(athlete.athlete_id, [])
+
+    def add_athlete(
+        self,
+        firstname: str,
+        lastname: str,
+        *,
+        athlete_id: int | None = None,
+        timezone: str = "Europe/Berlin",
+        city: str = "Berlin",
+        state: str = "Berlin",
+        country: str = "Germany",
+        sex: str = "M",
+    ) -> AthleteRecord:
+        if not firstname or not lastname:
+            raise ValueError("an athlete needs a firstname and a lastname")
+        check_timezone(timezone)
+        with self.lock:
+            if athlete_id is None:
+                while self._next_athlete_id in self.athletes:
+                    self._next_athlete_id += 1
+                athlete_id = self._next_athlete_id
+            elif athlete_id <= 0:
+                raise ValueError(f"athlete_id must be positive, got {athlete_id}")
+            now = self.clock.now().replace(microsecond=0)
+            record = AthleteRecord(
+                athlete_id, firstname, lastname, timezone, city, state, country, sex, now, now
+            )
+            self._register_athlete(record)
+            return record
+
+    def athlete(self, athlete_id: int) -> AthleteRecord:
+        with self.lock:
+            found = self.athletes.get(athlete_id)
+            if found is None:
+                raise UnknownObject(f"no athlete {athlete_id} in the sandbox")
+            return found
+
+    # --- activities -----------------------------------------------------------------------
+
+    def _insert(self, record: ActivityRecord) -> None:
+        self.activities[record.activity_id] = record
+        entries = self.index.setdefault(record.athlete_id, [])
+        keys = [e.sort_key() for e in entries]
+        entries.insert(bisect.bisect(keys, record.sort_key()), record)
+        self._next_activity_id = max(self._next_activity_id, record.activity_id)
+
+    def activity(self, activity_id: int, *, include_deleted: bool = False) -> ActivityRecord:
+        with self.lock:
+            found = self.activities.get(activity_id)
+            if found is None or (found.deleted_at is not None and not include_deleted):
+                raise UnknownObject(f"no activity {activity_id} in the sandbox")
+            return found
+
+    def create_activity(self, athlete_id: int, values: Mapping[str, object]) -> JSON:
+        with self.lock:
+            athlete = self.athlete(athlete_id)
+            now = self.clock.now()
+            start, given = check_fields(values, athlete.timezone)
+            start = (start or now).replace(microsecond=0)
+            self._next_activity_id += 7_919
+            upload_id = self._next_activity_id + 1_000_000_000
+            fields = new_activity_fields(start, athlete.timezone, given, upload_id)
+            if fields["manual"] and "upload_id" not in given:
+                fields["upload_id"] = None
+            record = ActivityRecord(
+                self._next_activity_id, athlete_id, athlete.timezone, start, fields
+            )
+            self._insert(record)
+            self._purge_tombstones(now)
+            self._emit_activity(record, "create", {})
+            return detail_payload(record)
+
+    def update_activity(self, activity_id: int, values: Mapping[str, object]) -> JSON:
+        """Change any stored field, as the runner would on strava.com."""
+        with self.lock:
+            record = self.activity(activity_id)
+            start, given = check_fields(values, record.timezone)
+            self._apply(record, start, given)
+            return detail_payload(record)
+
+    def _apply(self, record: ActivityRecord, start: datetime | None, given: JSON) -> None:
+        before = {key: record.fields[key] for key in ("name", "sport_type", "private")}
+        if start is not None and start != record.start:
+            entries = self.index[record.athlete_id]
+            entries.remove(record)
+            record.start = start.replace(microsecond=0)
+            self._insert(record)
+        record.fields.update(given)
+        updates: dict[str, str] = {}
+        for key, old in before.items():
+            new = record.fields[key]
+            if new == old:
+                continue
+            # Strava sends strings, booleans included ("true"/"false").
+            updates[WEBHOOK_UPDATE_KEYS[key]] = (
+                ("true" if new else "false") if key == "private" else str(new)
+            )
+        if updates:
+            self._emit_activity(record, "update", updates)
+
+    def apply_api_update(self, record: ActivityRecord, values: Mapping[str, object]) -> None:
+        """PUT /activities/{id}: the UpdatableActivity subset; caller holds the lock."""
+        _, given = check_fields(values, record.timezone)
+        if given.get("gear_id") == "none":
+            given["gear_id"] = None
+        self._apply(record, None, given)
+
+    def delete_activity(self, activity_id: int) -> None:
+        with self.lock:
+            record = self.activity(activity_id)
+            now = self.clock.now()
+            record.deleted_at = now
+            self._purge_tombstones(now)
+            self._emit_activity(record, "delete", {})
+
+    def _purge_tombstones(self, now: datetime) -> None:
+        # Only on writes and clock moves, so a client paging through a stable list never
+        # sees entries shift under it.
+        horizon = now - timedelta(seconds=self.config.tombstone_retention_s)
+        for athlete_id, entries in self.index.items():
+            kept = [e for e in entries if e.deleted_at is None or e.deleted_at > horizon]
+            if len(kept) != len(entries):
+                self.index[athlete_id] = kept
+
+    def advance_time(self, seconds: float) -> datetime:
+        with self.lock:
+            now = self.clock.advance(seconds)
+            self._purge_tombstones(now)
+            return now
+
+    def activities_of(self, athlete_id: int, include_deleted: bool) -> list[JSON]:
+        with self.lock:
+            self.athlete(athlete_id)
+            records = sorted(
+                (
+                    r
+                    for r in self.activities.values()
+                    if r.athlete_id == athlete_id and (include_deleted or r.deleted_at is None)
+                ),
+                key=ActivityRecord.sort_key,
+            )
+            payloads = []
+            for record in records:
+                payload = detail_payload(record)
+                if include_deleted:
+                    payload["deleted"] = record.deleted_at is not None
+                payloads.append(payload)
+            return payloads
+
+    # --- authorization and webhooks -------------------------------------------------------
+
+    def revoke(self, athlete_id: int) -> bool:
+        """The athlete removes the app: tokens die and, if they were live, a deauth event fires."""
+        with self.lock:
+            self.athlete(athlete_id)
+            had_access = self.tokens.revoke_athlete(athlete_id)
+            if had_access:
+                self._emit("athlete", athlete_id, athlete_id, "update", {"authorized": "false"})
+            return had_access
+
+    def _emit_activity(self, record: ActivityRecord, aspect: str, updates: dict[str, str]) -> None:
+        # Strava only tells an app about athletes who currently authorize it.
+        if self.tokens.is_authorized(record.athlete_id):
+            self._emit("activity", record.activity_id, record.athlete_id, aspect, updates)
+
+    def _emit(
+        self, object_type: str, object_id: int, owner_id: int, aspect: str, updates: dict[str, str]
+    ) -> None:
+        if self.subscription is None:
+            return
+        event = {
+            "aspect_type": aspect,
+            "event_time": self.clock.epoch(),
+            "object_id": object_id,
+            "object_type": object_type,
+            "owner_id": owner_id,
+            "subscription_id": self.subscription.subscription_id,
+            "updates": dict(updates),
+        }
+        self.deliveries.submit(self.subscription.callback_url, copy.deepcopy(event))
+
+    # --- faults and the call log ----------------------------------------------------------
+
+    def take_fault(self, path: str) -> InjectedFault | None:
+        with self.lock:
+            for fault in self.faults:
+                if path.startswith(fault.path_prefix) and fault.remaining > 0:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self.faults.remove(fault)
+                    return fault
+            return None
+
+    def record_call(
+        self, method: str, path: str, query: dict[str, str], status: int | None, note: str = ""
+    ) -> None:
+        with self.lock:
+            entry: JSON = {
+                "method": method,
+                "path": path,
+                "query": dict(query),
+                "status": status,
+                "time": self.clock.now().isoformat(),
+            }
+            if note:
+                entry["note"] = note
+            self.calls.append(entry)
