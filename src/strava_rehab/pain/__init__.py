@@ -1,0 +1,28 @@
+"""Pain in a runner's own words: read free-text notes into structured pain reports.
+
+``parse_pain(text, load_vocabulary(default_vocabulary_path()))`` is the whole API. The words are
+data (``config/pain-vocabulary.<lang>.toml``); this package holds no English.
+"""
+
+from strava_rehab.pain.model import PainReport
+from strava_rehab.pain.note import MAX_NOTE_CHARS, parse_pain
+from strava_rehab.pain.vocabulary import (
+    RED_FLAG_IDS,
+    REGION_IDS,
+    Vocabulary,
+    VocabularyError,
+    default_vocabulary_path,
+    load_vocabulary,
+)
+
+__all__ = [
+    "MAX_NOTE_CHARS",
+    "RED_FLAG_IDS",
+    "REGION_IDS",
+    "PainReport",
+    "Vocabulary",
+    "VocabularyError",
+    "default_vocabulary_path",
+    "load_vocabulary",
+    "parse_pain",
+]

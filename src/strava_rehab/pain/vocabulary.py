@@ -1,0 +1,534 @@
+"""The pain vocabulary: the words runners use, loaded from ``config/pain-vocabulary.<lang>.toml``.
+
+Everything language-specific lives in that data file, so a translation is a new TOML file, not
+code. Loading validates the whole file and reports every problem as ``<file>: <entry>: <what>``
+(for example ``config/pain-vocabulary.en.toml: regions.shin.synonyms[2]: empty string``), so a
+typo in a clinic's own vocabulary is fixed in one edit instead of surfacing as a silent miss.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from strava_rehab.content import ContentNotFoundError, content_dir
+from strava_rehab.pain.words import NUMBER_SLOT, Phrase, PhraseMatcher, Token, tokenize
+
+# The ids the parser emits and the rules consume (science.md §4.2 and §2.4): fixed in code, because
+# a region the rules do not know would be a pain report nobody acts on.
+REGION_IDS: Final = (
+    "plantar_heel",
+    "forefoot",
+    "achilles",
+    "ankle",
+    "calf",
+    "shin",
+    "knee_front",
+    "knee_outer",
+    "hamstring",
+    "high_hamstring",
+    "hip",
+    "glute",
+    "groin",
+    "quad",
+    "lower_back",
+)
+RED_FLAG_IDS: Final = (
+    "night_pain",
+    "rest_pain",
+    "worsening_during_run",
+    "limping",
+    "hop_pain",
+    "focal_tenderness",
+    "walking_pain",
+    "swelling",
+    "redness_heat",
+    "numbness",
+    "weakness",
+    "pop_or_snap",
+    "cannot_bear_weight",
+    "fall_or_impact",
+    "feeling_unwell",
+)
+VOCABULARY_FILE_PATTERN: Final = "pain-vocabulary.{language}.toml"
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+_MAX_REPORTED_PROBLEMS: Final = 20
+
+
+class VocabularyError(ValueError):
+    """The vocabulary file is missing or wrong; the message names the file and each bad entry."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The file's shape. Pydantic checks structure and types; the checks that need the whole file
+# (ids, duplicates, phrases that tokenize to nothing) run afterwards in ``_check_entries``.
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _TextRules(_Section):
+    sentence_breaks: list[str]
+    clause_breaks: list[str]
+    fillers: list[str]
+    inner_fillers: list[str]
+    location_words: list[str]
+    plural_suffixes: list[str]
+
+
+class _Region(_Section):
+    synonyms: list[str]
+
+
+class _SideWords(_Section):
+    left: list[str] = Field(default_factory=list)
+    right: list[str] = Field(default_factory=list)
+    both: list[str] = Field(default_factory=list)
+
+
+class _SymptomGroup(_Section):
+    words: list[str]
+    # Rough NRS a bare word suggests ("niggle" ≈ 2): reported as ``estimated_score``, never as
+    # ``score``, because the runner did not give a number.
+    estimate: float | None = Field(default=None, ge=0, le=10)
+
+
+class _Timing(_Section):
+    phrases: list[str] = Field(default_factory=list)
+    # Matched with the note's own capitals: "AM" is a time of day, "am" is a verb.
+    case_sensitive: list[str] = Field(default_factory=list)
+    # Pain at this time is itself a red flag (night or rest pain, science.md §2.4).
+    red_flag: str | None = None
+
+
+class _TimingWords(_Section):
+    during: _Timing = Field(default_factory=_Timing)
+    after: _Timing = Field(default_factory=_Timing)
+    next_morning: _Timing = Field(default_factory=_Timing)
+    at_rest: _Timing = Field(default_factory=_Timing)
+    at_night: _Timing = Field(default_factory=_Timing)
+
+
+class _TrendWords(_Section):
+    better: list[str] = Field(default_factory=list)
+    same: list[str] = Field(default_factory=list)
+    worse: list[str] = Field(default_factory=list)
+
+
+class _NegationWords(_Section):
+    cues: list[str]
+    phrases: list[str]
+    all_clear: list[str]
+    # After negating one thing a cue carries on across these: "no swelling or numbness".
+    list_joiners: list[str]
+
+
+class _ScoreWords(_Section):
+    labels: list[str]
+    labels_out_of_100: list[str]
+    # Words allowed between a label and its number: "pain is 3", "pain level about 4".
+    label_links: list[str]
+    out_of: list[str]
+    units: list[str]
+    # Ratings of something else: "RPE 7/10", "sleep 6/10" are not pain scores.
+    not_pain: list[str]
+
+
+class _VocabularyFile(_Section):
+    language: str
+    text: _TextRules
+    regions: dict[str, _Region]
+    unplaced_body_words: list[str]
+    sides: _SideWords
+    side_letters: _SideWords
+    symptoms: list[_SymptomGroup]
+    timing: _TimingWords
+    trend: _TrendWords
+    negation: _NegationWords
+    scores: _ScoreWords
+    red_flags: dict[str, list[str]]
+
+
+# ---------------------------------------------------------------------------------------------
+# The compiled vocabulary the parser uses.
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """A validated vocabulary, compiled into matchers. Build it with :func:`load_vocabulary`."""
+
+    language: str
+    source: str
+    regions: PhraseMatcher
+    unplaced_body_words: PhraseMatcher
+    sides: PhraseMatcher
+    side_letters: PhraseMatcher
+    symptoms: PhraseMatcher
+    symptom_estimates: dict[str, float | None]
+    timing: PhraseMatcher
+    timing_red_flags: dict[str, str]
+    trend: PhraseMatcher
+    negation_cues: PhraseMatcher
+    negation_phrases: PhraseMatcher
+    all_clear: PhraseMatcher
+    negation_list_joiners: frozenset[str]
+    red_flags: PhraseMatcher
+    score_labels: PhraseMatcher
+    score_out_of: PhraseMatcher
+    score_units: frozenset[str]
+    score_label_links: frozenset[str]
+    score_not_pain: frozenset[str]
+    sentence_breaks: frozenset[str]
+    clause_breaks: frozenset[str]
+    fillers: frozenset[str]
+    location_words: frozenset[str]
+    side_skippable: frozenset[str]
+    # The canonical region ids this vocabulary knows: a subset of ``REGION_IDS``.
+    region_ids: tuple[str, ...]
+
+
+def default_vocabulary_path(language: str = "en") -> Path:
+    """``content_dir() / "pain-vocabulary.<language>.toml"``; VocabularyError if it is not there."""
+    if not _LANGUAGE.fullmatch(language):
+        raise VocabularyError(
+            f"{language!r} is not a language code (expected something like 'en' or 'pt-BR')"
+        )
+    try:
+        directory = content_dir()
+    except ContentNotFoundError as error:
+        raise VocabularyError(f"cannot find the pain vocabulary: {error}") from error
+    path = directory / VOCABULARY_FILE_PATTERN.format(language=language)
+    if not path.is_file():
+        available = available_languages(directory)
+        listed = ", ".join(available) if available else "none"
+        raise VocabularyError(
+            f"{path}: no pain vocabulary for language {language!r}; available languages: {listed}"
+        )
+    return path
+
+
+def available_languages(directory: Path) -> list[str]:
+    """The language codes that have a vocabulary file in ``directory``."""
+    prefix, suffix = VOCABULARY_FILE_PATTERN.split("{language}")
+    return sorted(
+        p.name[len(prefix) : -len(suffix)]
+        for p in directory.glob(VOCABULARY_FILE_PATTERN.format(language="*"))
+        if p.is_file()
+    )
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Read, validate and compile a vocabulary file. Every problem is a :class:`VocabularyError`."""
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise VocabularyError(f"{where}: cannot read the pain vocabulary: {error}") from error
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise VocabularyError(f"{where}: not UTF-8 text ({error})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise VocabularyError(f"{where}: not valid TOML: {error}") from error
+    return vocabulary_from_mapping(data, source=where)
+
+
+def vocabulary_from_mapping(data: dict[str, Any], *, source: str) -> Vocabulary:
+    """Validate and compile already-parsed TOML data; ``source`` names it in error messages."""
+    try:
+        parsed = _VocabularyFile.model_validate(data)
+    except ValidationError as error:
+        problems = [_describe_pydantic_error(e) for e in error.errors()]
+        raise VocabularyError(_format_problems(source, problems)) from None
+    problems = list(_check_entries(parsed))
+    if problems:
+        raise VocabularyError(_format_problems(source, problems))
+    return _compile(parsed, source)
+
+
+def _format_problems(source: str, problems: Sequence[str]) -> str:
+    shown = [f"{source}: {p}" for p in problems[:_MAX_REPORTED_PROBLEMS]]
+    if len(problems) > _MAX_REPORTED_PROBLEMS:
+        shown.append(f"{source}: ... and {len(problems) - _MAX_REPORTED_PROBLEMS} more problems")
+    return "\n".join(shown)
+
+
+def _entry_path(location: Iterable[int | str]) -> str:
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or "(top level)"
+
+
+def _describe_pydantic_error(error: Any) -> str:
+    kind = error["type"]
+    entry = _entry_path(error["loc"])
+    if kind == "extra_forbidden":
+        return f"{entry}: unknown key (check its spelling)"
+    if kind == "missing":
+        return f"{entry}: missing"
+    shown = repr(error.get("input"))
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{entry}: {error['msg'].lower()}, got {shown}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole-file checks.
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    path: str
+    text: str
+    value: str
+
+
+def _listed(path: str, words: Sequence[str], value: str) -> Iterator[_Entry]:
+    for index, word in enumerate(words):
+        yield _Entry(f"{path}[{index}]", word, value)
+
+
+def _region_entries(parsed: _VocabularyFile) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for region_id, region in parsed.regions.items():
+        entries.extend(_listed(f"regions.{region_id}.synonyms", region.synonyms, region_id))
+    return entries
+
+
+def _side_entries(sides: _SideWords, section: str) -> list[_Entry]:
+    return [
+        *_listed(f"{section}.left", sides.left, "left"),
+        *_listed(f"{section}.right", sides.right, "right"),
+        *_listed(f"{section}.both", sides.both, "both"),
+    ]
+
+
+def _timing_entries(parsed: _VocabularyFile, *, case_sensitive: bool) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for name in _TimingWords.model_fields:
+        timing: _Timing = getattr(parsed.timing, name)
+        words = timing.case_sensitive if case_sensitive else timing.phrases
+        key = "case_sensitive" if case_sensitive else "phrases"
+        entries.extend(_listed(f"timing.{name}.{key}", words, name))
+    return entries
+
+
+def _trend_entries(parsed: _VocabularyFile) -> list[_Entry]:
+    return [
+        *_listed("trend.better", parsed.trend.better, "better"),
+        *_listed("trend.same", parsed.trend.same, "same"),
+        *_listed("trend.worse", parsed.trend.worse, "worse"),
+    ]
+
+
+def _symptom_entries(parsed: _VocabularyFile) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for index, group in enumerate(parsed.symptoms):
+        entries.extend(_listed(f"symptoms[{index}].words", group.words, ""))
+    return [_Entry(e.path, e.text, e.text.strip()) for e in entries]
+
+
+def _red_flag_entries(parsed: _VocabularyFile) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for flag, words in parsed.red_flags.items():
+        entries.extend(_listed(f"red_flags.{flag}", words, flag))
+    return entries
+
+
+def _plain(path: str, words: Sequence[str]) -> list[_Entry]:
+    return list(_listed(path, words, ""))
+
+
+def _phrase_categories(parsed: _VocabularyFile) -> list[tuple[str, list[_Entry], bool]]:
+    """(what, entries, may use {n}): each category is one namespace for duplicate checks."""
+    body = _region_entries(parsed) + _plain("unplaced_body_words", parsed.unplaced_body_words)
+    negation = parsed.negation
+    return [
+        ("body word", body, False),
+        (
+            "side word",
+            _side_entries(parsed.sides, "sides")
+            + _side_entries(parsed.side_letters, "side_letters"),
+            False,
+        ),
+        ("symptom word", _symptom_entries(parsed), False),
+        ("timing phrase", _timing_entries(parsed, case_sensitive=False), True),
+        ("timing word", _timing_entries(parsed, case_sensitive=True), False),
+        ("trend phrase", _trend_entries(parsed), False),
+        ("negation cue", _plain("negation.cues", negation.cues), False),
+        ("negation phrase", _plain("negation.phrases", negation.phrases), False),
+        ("all-clear word", _plain("negation.all_clear", negation.all_clear), False),
+        ("red-flag term", _red_flag_entries(parsed), False),
+        (
+            "score label",
+            _plain("scores.labels", parsed.scores.labels)
+            + _plain("scores.labels_out_of_100", parsed.scores.labels_out_of_100),
+            False,
+        ),
+        ("out-of phrase", _plain("scores.out_of", parsed.scores.out_of), False),
+    ]
+
+
+def _single_token_lists(parsed: _VocabularyFile) -> list[tuple[str, Sequence[str]]]:
+    text = parsed.text
+    return [
+        ("text.sentence_breaks", text.sentence_breaks),
+        ("text.clause_breaks", text.clause_breaks),
+        ("text.fillers", text.fillers),
+        ("text.inner_fillers", text.inner_fillers),
+        ("text.location_words", text.location_words),
+        ("scores.units", parsed.scores.units),
+        ("scores.label_links", parsed.scores.label_links),
+        ("scores.not_pain", parsed.scores.not_pain),
+        ("negation.list_joiners", parsed.negation.list_joiners),
+    ]
+
+
+def _check_entries(parsed: _VocabularyFile) -> Iterator[str]:
+    if not _LANGUAGE.fullmatch(parsed.language):
+        yield f"language: {parsed.language!r} is not a language code (like 'en' or 'pt-BR')"
+    allowed_regions = ", ".join(REGION_IDS)
+    for region_id, region in parsed.regions.items():
+        if region_id not in REGION_IDS:
+            yield f"regions.{region_id}: unknown region id (allowed: {allowed_regions})"
+        elif not region.synonyms:
+            yield f"regions.{region_id}.synonyms: no synonyms (list at least one)"
+    allowed_flags = ", ".join(RED_FLAG_IDS)
+    for flag in parsed.red_flags:
+        if flag not in RED_FLAG_IDS:
+            yield f"red_flags.{flag}: unknown red-flag id (allowed: {allowed_flags})"
+    for name in _TimingWords.model_fields:
+        timing: _Timing = getattr(parsed.timing, name)
+        if timing.red_flag is not None and timing.red_flag not in RED_FLAG_IDS:
+            yield (
+                f"timing.{name}.red_flag: unknown red-flag id {timing.red_flag!r} "
+                f"(allowed: {allowed_flags})"
+            )
+    for index, suffix in enumerate(parsed.text.plural_suffixes):
+        if not suffix.isalpha():
+            yield f"text.plural_suffixes[{index}]: {suffix!r} must be letters only"
+    for path, words in _single_token_lists(parsed):
+        for index, word in enumerate(words):
+            if not word.strip():
+                yield f"{path}[{index}]: empty string"
+            elif len(tokenize(word)) != 1:
+                yield f"{path}[{index}]: {word!r} must be a single word or mark"
+    for what, entries, slots_allowed in _phrase_categories(parsed):
+        yield from _check_phrases(what, entries, slots_allowed=slots_allowed)
+
+
+def _check_phrases(what: str, entries: Sequence[_Entry], *, slots_allowed: bool) -> Iterator[str]:
+    seen: dict[tuple[str, ...], _Entry] = {}
+    for entry in entries:
+        if not entry.text.strip():
+            yield f"{entry.path}: empty string"
+            continue
+        tokens = tokenize(entry.text, allow_slots=slots_allowed)
+        if any(t.kind == "linebreak" for t in tokens):
+            yield f"{entry.path}: {entry.text!r} must not contain a line break"
+            continue
+        if not slots_allowed and "{n}" in entry.text:
+            yield f"{entry.path}: the number slot {NUMBER_SLOT} is only allowed in timing phrases"
+            continue
+        if all(t.kind == "number" for t in tokens):
+            yield f"{entry.path}: {entry.text!r} needs at least one word or mark"
+            continue
+        key = tuple(t.norm for t in tokens)
+        earlier = seen.get(key)
+        if earlier is not None:
+            yield (
+                f"{entry.path}: {entry.text!r} is already a {what} at {earlier.path}; "
+                "each phrase may appear only once"
+            )
+            continue
+        seen[key] = entry
+
+
+# ---------------------------------------------------------------------------------------------
+# Compilation.
+
+
+def _phrases(entries: Iterable[_Entry], *, slots: bool = False, case: bool = False) -> list[Phrase]:
+    compiled: list[Phrase] = []
+    for entry in entries:
+        tokens: list[Token] = tokenize(entry.text, allow_slots=slots)
+        parts = tuple(t.raw if case else t.norm for t in tokens)
+        compiled.append(Phrase(parts, entry.value, entry.text.strip(), case_sensitive=case))
+    return compiled
+
+
+def _norms(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(tokenize(w)[0].norm for w in words)
+
+
+def _compile(parsed: _VocabularyFile, source: str) -> Vocabulary:
+    text = parsed.text
+    suffixes = tuple(s.casefold() for s in text.plural_suffixes)
+    sides = _side_entries(parsed.sides, "sides")
+    letters = _side_entries(parsed.side_letters, "side_letters")
+    one_word_sides = {e.text for e in (*sides, *letters) if len(tokenize(e.text)) == 1}
+    inner = _norms(text.inner_fillers) | _norms(one_word_sides)
+
+    def matcher(phrases: Iterable[Phrase]) -> PhraseMatcher:
+        return PhraseMatcher(phrases, inner_fillers=inner, plural_suffixes=suffixes)
+
+    symptoms = _symptom_entries(parsed)
+    estimates: dict[str, float | None] = {}
+    for group in parsed.symptoms:
+        for word in group.words:
+            estimates[word.strip()] = group.estimate
+    negation = parsed.negation
+    timing_flags = {
+        name: flag
+        for name in _TimingWords.model_fields
+        if (flag := getattr(parsed.timing, name).red_flag) is not None
+    }
+    scores = parsed.scores
+    return Vocabulary(
+        language=parsed.language,
+        source=source,
+        regions=matcher(_phrases(_region_entries(parsed))),
+        unplaced_body_words=matcher(
+            _phrases(_plain("unplaced_body_words", parsed.unplaced_body_words))
+        ),
+        sides=matcher(_phrases(sides)),
+        side_letters=PhraseMatcher(_phrases(letters)),
+        symptoms=matcher(_phrases(symptoms)),
+        symptom_estimates=estimates,
+        timing=matcher(
+            _phrases(_timing_entries(parsed, case_sensitive=False), slots=True)
+            + _phrases(_timing_entries(parsed, case_sensitive=True), case=True)
+        ),
+        timing_red_flags=timing_flags,
+        trend=matcher(_phrases(_trend_entries(parsed))),
+        negation_cues=matcher(_phrases(_plain("negation.cues", negation.cues))),
+        negation_phrases=matcher(_phrases(_plain("negation.phrases", negation.phrases))),
+        all_clear=matcher(_phrases(_plain("negation.all_clear", negation.all_clear))),
+        negation_list_joiners=_norms(negation.list_joiners),
+        red_flags=matcher(_phrases(_red_flag_entries(parsed))),
+        score_labels=matcher(
+            _phrases(_listed("scores.labels", scores.labels, "10"))
+            + _phrases(_listed("scores.labels_out_of_100", scores.labels_out_of_100, "100"))
+        ),
+        score_out_of=PhraseMatcher(_phrases(_plain("scores.out_of", scores.out_of))),
+        score_units=_norms(scores.units),
+        score_label_links=_norms(scores.label_links),
+        score_not_pain=_norms(scores.not_pain),
+        sentence_breaks=_norms(text.sentence_breaks),
+        clause_breaks=_norms(text.clause_breaks),
+        fillers=_norms(text.fillers),
+        location_words=_norms(text.location_words),
+        side_skippable=inner,
+        region_ids=tuple(r for r in REGION_IDS if r in parsed.regions),
+    )
