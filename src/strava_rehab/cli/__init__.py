@@ -110,6 +110,25 @@ def _register() -> None:
     from strava_rehab.cli import commands  # noqa: F401
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors whose message tells the user what to do: printed without a traceback, exit 1."""
+    from strava_rehab.athletes import ConnectError
+    from strava_rehab.pain import VocabularyError
+    from strava_rehab.pain_log import PainLogError
+    from strava_rehab.rehab import LibraryError
+
+    return (
+        ConfigError,
+        UserError,
+        StravaError,
+        ContentNotFoundError,
+        ConnectError,
+        PainLogError,
+        VocabularyError,
+        LibraryError,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     _register()
     try:
@@ -120,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         fail("aborted")
         sys.exit(1)
-    except (ConfigError, UserError, StravaError, ContentNotFoundError) as exc:
+    except _user_errors() as exc:
         fail(str(exc))
         sys.exit(1)
     except click.exceptions.Exit as exc:

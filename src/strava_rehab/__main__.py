@@ -1,0 +1,3 @@
+from strava_rehab.cli import main
+
+main()

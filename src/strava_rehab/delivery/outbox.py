@@ -1,0 +1,133 @@
+"""The notification outbox: enqueued once per message, sent at least once, retried on failure.
+
+A message is claimed with a short lease before it is sent, so two workers never send it at the
+same time; if a worker dies mid-send, the lease runs out and the message is sent again (a
+duplicate is possible in that one case; a loss is not).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from strava_rehab.db.engine import Database
+from strava_rehab.db.models import OutboxMessage
+from strava_rehab.delivery.notifier import NotificationFailed, Notifier
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+def enqueue(
+    session: Session,
+    *,
+    athlete_id: int,
+    dedupe_key: str,
+    kind: str,
+    title: str,
+    body: str,
+    now: datetime,
+) -> None:
+    """Add a message unless one with the same key exists (re-running a job adds nothing)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(OutboxMessage)
+        .values(
+            athlete_id=athlete_id,
+            dedupe_key=dedupe_key[:200],
+            kind=kind,
+            title=title[:300],
+            body=body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+    )
+
+
+@dataclass
+class OutboxReport:
+    sent: int = 0
+    failed: int = 0
+    gave_up: int = 0
+
+
+def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]:
+    with db.transaction() as session:
+        due = session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_(("pending", "sending")),
+                OutboxMessage.next_attempt_at <= now,
+                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+        claimed = []
+        for message in due:
+            # Conditional update: if another worker claimed it first, rowcount is 0.
+            won = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message.id,
+                    (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+                )
+                .values(status="sending", claimed_until=now + CLAIM_LEASE)
+            ).rowcount
+            if won:
+                claimed.append(message)
+        for message in claimed:
+            session.expunge(message)
+        return claimed
+
+
+def send_pending(
+    db: Database,
+    notifier: Notifier,
+    now: datetime,
+    *,
+    max_attempts: int = 8,
+    retry_base_s: float = 30.0,
+    limit: int = 50,
+) -> OutboxReport:
+    report = OutboxReport()
+    for message in _claim(db, now, limit):
+        try:
+            notifier.send(message.title, message.body)
+        except NotificationFailed as exc:
+            error = str(exc)
+        except Exception as exc:  # a channel's own bug must not stop the other messages
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            error = None
+        with db.transaction() as session:
+            row = session.get(OutboxMessage, message.id)
+            if row is None:  # the athlete was deleted meanwhile
+                continue
+            row.claimed_until = None
+            if error is None:
+                row.status, row.sent_at, row.last_error = "sent", now, ""
+                report.sent += 1
+                continue
+            row.attempts += 1
+            row.last_error = error[:500]
+            if row.attempts >= max_attempts:
+                row.status = "failed"
+                report.gave_up += 1
+                log.error("notification %s failed for good: %s", row.dedupe_key, error)
+            else:
+                row.status = "pending"
+                row.next_attempt_at = now + timedelta(seconds=retry_base_s * 2 ** (row.attempts - 1))
+                report.failed += 1
+                log.warning("notification %s failed (attempt %d): %s", row.dedupe_key, row.attempts, error)
+    return report

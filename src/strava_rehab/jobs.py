@@ -1,0 +1,168 @@
+"""The worker's jobs, independent of whatever runs them (APScheduler here, a task queue later).
+
+Each job takes an ``AppContext`` and an optional stop event, does one bounded pass, and is safe
+to run twice or to kill halfway: every step it takes is idempotent (see post_run and sync).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from strava_rehab import athletes, post_run, sync, webhooks
+from strava_rehab.context import AppContext
+from strava_rehab.db.models import Athlete, FindingRow, PainReportRow, SuggestionRow
+from strava_rehab.delivery.digest import Digest, render_digest
+from strava_rehab.delivery.notifier import notifier_for
+from strava_rehab.delivery.outbox import OutboxReport, enqueue, send_pending
+from strava_rehab.load import analyze
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CycleReport:
+    synced: list[sync.SyncReport] = field(default_factory=list)
+    post_run: list[post_run.PostRunReport] = field(default_factory=list)
+    inbox: webhooks.InboxReport | None = None
+    outbox: OutboxReport | None = None
+
+    def summary(self) -> str:
+        parts = [s.summary() for s in self.synced] + [p.summary() for p in self.post_run]
+        if self.inbox:
+            parts.append(f"inbox: {self.inbox.processed} processed, {self.inbox.failed} failed")
+        if self.outbox:
+            parts.append(
+                f"outbox: {self.outbox.sent} sent, {self.outbox.failed} to retry, "
+                f"{self.outbox.gave_up} given up"
+            )
+        return "\n".join(parts) or "nothing to do"
+
+
+def _connected(ctx: AppContext) -> list[int]:
+    return [a.id for a in athletes.connected_athletes(ctx) if a.status == "connected"]
+
+
+def sync_and_suggest(
+    ctx: AppContext,
+    stop: threading.Event | None = None,
+    *,
+    athlete_ids: list[int] | None = None,
+    dry_run: bool = False,
+) -> CycleReport:
+    report = CycleReport()
+    for athlete_id in athlete_ids if athlete_ids is not None else _connected(ctx):
+        if stop is not None and stop.is_set():
+            log.info("stopping between athletes (shutdown requested)")
+            break
+        synced = sync.sync_athlete(ctx, athlete_id)
+        report.synced.append(synced)
+        if synced.error and not synced.complete and synced.resume_at is None:
+            continue
+        report.post_run.append(post_run.process_athlete(ctx, athlete_id, dry_run=dry_run))
+    return report
+
+
+def drain_inbox(ctx: AppContext, stop: threading.Event | None = None) -> webhooks.InboxReport:
+    return webhooks.process_inbox(ctx)
+
+
+def send_outbox(ctx: AppContext, stop: threading.Event | None = None) -> OutboxReport:
+    urls = [url.get_secret_value() for url in ctx.settings.notify.urls]
+    return send_pending(
+        ctx.db,
+        notifier_for(urls),
+        ctx.clock(),
+        max_attempts=ctx.settings.notify.max_attempts,
+        retry_base_s=ctx.settings.notify.retry_base_s,
+    )
+
+
+def run_cycle(ctx: AppContext, stop: threading.Event | None = None) -> CycleReport:
+    """One full cycle, as ``worker --once`` runs it."""
+    report = sync_and_suggest(ctx, stop)
+    report.inbox = drain_inbox(ctx, stop)
+    report.outbox = send_outbox(ctx, stop)
+    return report
+
+
+def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
+    today = ctx.clock().date()
+    week_start = today - timedelta(days=6)
+    with ctx.db.transaction() as session:
+        runs = [
+            post_run.run_session(row)
+            for row in session.scalars(
+                select(post_run.Activity).where(
+                    post_run.Activity.athlete_id == athlete_id,
+                    post_run.Activity.counted.is_(True),
+                    post_run.Activity.local_date >= today - timedelta(days=70),
+                )
+            )
+        ]
+        findings = [
+            post_run.finding_of(r)
+            for r in session.scalars(
+                select(FindingRow).where(
+                    FindingRow.athlete_id == athlete_id, FindingRow.local_date >= week_start
+                )
+            )
+        ]
+        pain = [
+            (r.local_date, post_run.pain_of(r))
+            for r in session.scalars(
+                select(PainReportRow)
+                .where(
+                    PainReportRow.athlete_id == athlete_id,
+                    PainReportRow.local_date >= today - timedelta(days=13),
+                )
+                .order_by(PainReportRow.local_date)
+            )
+        ]
+        suggestions = list(
+            session.scalars(
+                select(SuggestionRow).where(
+                    SuggestionRow.athlete_id == athlete_id, SuggestionRow.local_date >= week_start
+                )
+            )
+        )
+        athlete = session.get(Athlete, athlete_id)
+        name = athlete.firstname if athlete else ""
+    metrics = analyze(runs, as_of=today, thresholds=ctx.settings.analysis).metrics
+    exercises = sorted({name for s in suggestions for name in s.exercises})
+    return Digest(
+        athlete_name=name,
+        week_start=week_start,
+        week_end=today,
+        metrics=metrics,
+        findings=findings,
+        pain=pain,
+        exercises=exercises,
+    )
+
+
+def send_digests(ctx: AppContext, stop: threading.Event | None = None) -> int:
+    """Enqueue this week's digest for every athlete (once per athlete and ISO week)."""
+    now = ctx.clock()
+    year, week, _ = now.date().isocalendar()
+    count = 0
+    for athlete_id in _connected(ctx):
+        digest = build_digest(ctx, athlete_id)
+        title, body = render_digest(digest)
+        with ctx.db.transaction() as session:
+            enqueue(
+                session,
+                athlete_id=athlete_id,
+                dedupe_key=f"digest:{athlete_id}:{year}-W{week:02d}",
+                kind="digest",
+                title=title,
+                body=body,
+                now=now,
+            )
+        count += 1
+    send_outbox(ctx, stop)
+    return count

@@ -1,0 +1,80 @@
+"""Pain logged by hand (``strava-rehab pain log``): validated against the same vocabulary."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import get_args
+
+from strava_rehab.context import AppContext
+from strava_rehab.db.models import PainReportRow
+from strava_rehab.pain import PainReport, parse_pain
+from strava_rehab.pain.model import Side, Timing
+from strava_rehab.post_run import vocabulary
+
+
+class PainLogError(ValueError):
+    """A hand-logged report that cannot be stored as given; the message lists what is accepted."""
+
+
+def resolve_region(ctx: AppContext, text: str) -> str:
+    vocab = vocabulary(ctx.settings)
+    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    if key in vocab.region_ids:
+        return key
+    for report in parse_pain(f"{text} pain", vocab):
+        if report.region:
+            return report.region
+    raise PainLogError(
+        f"unknown body region {text!r}; use one of: {', '.join(vocab.region_ids)} "
+        "(or a common name such as shin, heel, arch, achilles, kneecap, IT band, sit bone)"
+    )
+
+
+def log_pain(
+    ctx: AppContext,
+    athlete_id: int,
+    region: str,
+    score: float,
+    *,
+    side: str | None,
+    timing: str | None,
+    day: date,
+    note: str = "",
+) -> PainReport:
+    if not 0 <= score <= 10:
+        raise PainLogError(f"score {score:g} is outside 0-10 (0 = no pain, 10 = worst imaginable)")
+    if side is not None and side not in get_args(Side):
+        raise PainLogError(f"--side {side!r}: expected one of {', '.join(get_args(Side))}")
+    if timing is not None and timing not in get_args(Timing):
+        raise PainLogError(f"--when {timing!r}: expected one of {', '.join(get_args(Timing))}")
+    # The note may carry red flags ("worse at night", "limping"): read them with the parser.
+    flags = sorted({flag for r in parse_pain(note, vocabulary(ctx.settings)) for flag in r.red_flags})
+    report = PainReport(
+        region=resolve_region(ctx, region),
+        side=side,  # type: ignore[arg-type]
+        score=score,
+        timing=timing,  # type: ignore[arg-type]
+        negated=score == 0,
+        red_flags=tuple(flags),
+        text=note,
+    )
+    with ctx.db.transaction() as session:
+        session.add(
+            PainReportRow(
+                athlete_id=athlete_id,
+                activity_id=None,
+                local_date=day,
+                source="cli",
+                region=report.region,
+                side=report.side,
+                score=report.score,
+                timing=report.timing,
+                negated=report.negated,
+                trend=None,
+                red_flags=list(report.red_flags),
+                unknown_terms=[],
+                text=note[:2000],
+                created_at=ctx.clock(),
+            )
+        )
+    return report

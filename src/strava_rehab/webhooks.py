@@ -1,0 +1,224 @@
+"""Strava push events: stored first (answer within 2 s), processed later by the worker.
+
+Events carry ids only and no signature, so they are treated as hints: the worker re-fetches
+through the API with the owner's token. Strava retries up to three times and one save can fire
+several events, so the inbox is unique on the event's identity and duplicates are dropped.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from strava_rehab import athletes, post_run, sync
+from strava_rehab.context import AppContext
+from strava_rehab.db.models import AppState, Athlete, WebhookEvent
+from strava_rehab.strava.errors import (
+    AthleteDisconnected,
+    RateLimitReached,
+    StravaError,
+)
+
+log = logging.getLogger(__name__)
+
+SUBSCRIPTION_KEY = "push_subscription"
+MAX_ATTEMPTS = 5
+
+
+class EventPayload(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    object_type: Literal["activity", "athlete"]
+    object_id: int
+    aspect_type: Literal["create", "update", "delete"]
+    owner_id: int
+    subscription_id: int
+    event_time: int
+    updates: dict[str, Any] = Field(default_factory=dict)
+
+
+class InvalidEvent(ValueError):
+    """The body is not a Strava event; the message says which field is wrong."""
+
+
+def parse_event(body: Any) -> EventPayload:
+    try:
+        return EventPayload.model_validate(body)
+    except ValidationError as exc:
+        fields = ", ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+            for e in exc.errors(include_input=False)
+        )
+        raise InvalidEvent(f"not a Strava event ({fields})") from None
+
+
+def stored_subscription(ctx: AppContext) -> dict[str, Any] | None:
+    with ctx.db.transaction() as session:
+        row = session.get(AppState, SUBSCRIPTION_KEY)
+        return dict(row.value) if row else None
+
+
+def save_subscription(ctx: AppContext, value: dict[str, Any] | None) -> None:
+    with ctx.db.transaction() as session:
+        row = session.get(AppState, SUBSCRIPTION_KEY)
+        if value is None:
+            if row is not None:
+                session.delete(row)
+            return
+        if row is None:
+            row = AppState(key=SUBSCRIPTION_KEY)
+            session.add(row)
+        row.value = value
+        row.updated_at = ctx.clock()
+
+
+def verify_token_matches(expected: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def record_event(ctx: AppContext, event: EventPayload) -> bool:
+    """Store the event; False if it is a duplicate or not for our subscription."""
+    subscription = stored_subscription(ctx)
+    if subscription is not None and int(subscription["id"]) != event.subscription_id:
+        log.warning("ignoring an event for subscription %s (ours is %s)", event.subscription_id, subscription["id"])
+        return False
+    with ctx.db.transaction() as session:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        result = session.execute(
+            insert(WebhookEvent)
+            .values(
+                subscription_id=event.subscription_id,
+                object_type=event.object_type,
+                object_id=event.object_id,
+                aspect_type=event.aspect_type,
+                owner_id=event.owner_id,
+                event_time=event.event_time,
+                updates=event.updates,
+                received_at=ctx.clock(),
+                attempts=0,
+                last_error="",
+            )
+            .on_conflict_do_nothing()
+        )
+        return bool(result.rowcount)
+
+
+@dataclass
+class InboxReport:
+    processed: int = 0
+    failed: int = 0
+    touched_athletes: set[int] = field(default_factory=set)
+    resume_at: datetime | None = None
+
+
+def _handle(ctx: AppContext, event: WebhookEvent) -> None:
+    if event.object_type == "athlete":
+        if str(event.updates.get("authorized", "")).lower() == "false":
+            athletes.delete_athlete_data(ctx, event.owner_id)
+            log.info("athlete %s deauthorized the app: all their data deleted", event.owner_id)
+        return
+    with ctx.db.transaction() as session:
+        athlete = session.get(Athlete, event.owner_id)
+        known = athlete is not None and athlete.status == "connected"
+    if not known:
+        return
+    if event.aspect_type == "delete":
+        sync.forget_activity(ctx, event.object_id)
+    else:
+        # create, or an update of title, type or privacy: fetch the current state and decide again
+        sync.fetch_one(ctx, event.owner_id, event.object_id)
+    post_run.process_athlete(ctx, event.owner_id)
+
+
+def process_inbox(ctx: AppContext, *, limit: int = 100) -> InboxReport:
+    report = InboxReport()
+    with ctx.db.transaction() as session:
+        pending = session.scalars(
+            select(WebhookEvent)
+            .where(WebhookEvent.processed_at.is_(None))
+            .order_by(WebhookEvent.event_time, WebhookEvent.id)
+            .limit(limit)
+        ).all()
+        for event in pending:
+            session.expunge(event)
+    for event in pending:
+        try:
+            _handle(ctx, event)
+        except RateLimitReached as exc:
+            report.resume_at = exc.resume_at
+            log.warning("webhook processing paused: %s", exc)
+            break
+        except AthleteDisconnected as exc:
+            # Retrying cannot help until the runner reconnects; the next sync catches up.
+            error: str | None = str(exc)
+            final = True
+        except StravaError as exc:
+            error, final = str(exc), False
+        else:
+            error, final = None, True
+        with ctx.db.transaction() as session:
+            row = session.get(WebhookEvent, event.id)
+            if row is None:  # the athlete's data (events included) was deleted
+                report.processed += 1
+                continue
+            row.attempts += 1
+            if final or row.attempts >= MAX_ATTEMPTS:
+                row.processed_at = ctx.clock()
+            row.last_error = (error or "")[:500]
+        if error is None:
+            report.processed += 1
+            report.touched_athletes.add(event.owner_id)
+        else:
+            report.failed += 1
+            log.warning("webhook event %s failed: %s", event.id, error)
+    return report
+
+
+SECRETS_KEY = "webhook_secrets"
+
+
+def webhook_secrets(ctx: AppContext) -> tuple[str, str]:
+    """``(path_token, verify_token)``: from the settings, or generated once and kept."""
+    settings = ctx.settings
+    if settings.webhook_path_token and settings.webhook_verify_token:
+        return (
+            settings.webhook_path_token.get_secret_value(),
+            settings.webhook_verify_token.get_secret_value(),
+        )
+    import secrets as _secrets
+
+    with ctx.db.transaction() as session:
+        row = session.get(AppState, SECRETS_KEY)
+        if row is None:
+            row = AppState(
+                key=SECRETS_KEY,
+                value={
+                    "path_token": _secrets.token_urlsafe(18),
+                    "verify_token": _secrets.token_urlsafe(18),
+                },
+                updated_at=ctx.clock(),
+            )
+            session.add(row)
+        path_token = (
+            settings.webhook_path_token.get_secret_value()
+            if settings.webhook_path_token
+            else str(row.value["path_token"])
+        )
+        verify = (
+            settings.webhook_verify_token.get_secret_value()
+            if settings.webhook_verify_token
+            else str(row.value["verify_token"])
+        )
+        return path_token, verify
+
+
+def callback_url(ctx: AppContext) -> str:
+    path_token, _ = webhook_secrets(ctx)
+    return f"{ctx.settings.public_url.rstrip('/')}/strava/webhook/{path_token}"

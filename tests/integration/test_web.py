@@ -1,0 +1,97 @@
+"""The web app under a real uvicorn server: webhook handshake, inbox, connect page, health."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+from sqlalchemy import func, select
+
+from strava_rehab import webhooks
+from strava_rehab.db.models import Athlete, WebhookEvent
+from strava_rehab.sandbox import Sandbox
+from strava_rehab.worker import Worker
+from tests.integration.conftest import ContextFactory
+from tests.integration.servers import free_port, web_server
+
+EVENT = {
+    "aspect_type": "create", "event_time": 1_764_000_000, "object_id": 42,
+    "object_type": "activity", "owner_id": 7, "subscription_id": 1, "updates": {},
+}
+
+
+def test_validation_handshake_checks_path_and_verify_token(make_ctx: ContextFactory) -> None:
+    port = free_port()
+    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
+    path_token, verify = webhooks.webhook_secrets(ctx)
+    with web_server(ctx, port) as url:
+        hook = f"{url}/strava/webhook/{path_token}"
+        ok = requests.get(hook, params={"hub.mode": "subscribe", "hub.challenge": "abc",
+                                        "hub.verify_token": verify}, timeout=5)
+        assert ok.status_code == 200 and ok.json() == {"hub.challenge": "abc"}
+        assert ok.headers["content-type"].startswith("application/json")
+        bad = requests.get(hook, params={"hub.mode": "subscribe", "hub.challenge": "abc",
+                                         "hub.verify_token": "wrong"}, timeout=5)
+        assert bad.status_code == 403
+        wrong_path = requests.get(f"{url}/strava/webhook/guess", params={
+            "hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": verify}, timeout=5)
+        assert wrong_path.status_code == 404
+
+
+def test_events_are_stored_once_and_bad_payloads_get_a_clear_400(make_ctx: ContextFactory) -> None:
+    port = free_port()
+    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
+    path_token, _ = webhooks.webhook_secrets(ctx)
+    with web_server(ctx, port) as url:
+        hook = f"{url}/strava/webhook/{path_token}"
+        timings = []
+        for _ in range(3):  # Strava's retries of one event
+            started = time.monotonic()
+            response = requests.post(hook, json=EVENT, timeout=5)
+            timings.append(time.monotonic() - started)
+            assert response.status_code == 200
+        assert max(timings) < 2.0
+        malformed = requests.post(hook, json={"object_type": "activity", "object_id": "x"}, timeout=5)
+        assert malformed.status_code == 400
+        assert "object_id" in malformed.json()["error"]
+        assert requests.post(hook, data="not json", timeout=5).status_code == 400
+        assert requests.post(f"{url}/strava/webhook/nope", json=EVENT, timeout=5).status_code == 404
+    with ctx.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 1
+
+
+def test_events_for_another_subscription_are_ignored(make_ctx: ContextFactory) -> None:
+    ctx = make_ctx()
+    webhooks.save_subscription(ctx, {"id": 99})
+    assert not webhooks.record_event(ctx, webhooks.parse_event(EVENT))
+    assert webhooks.record_event(ctx, webhooks.parse_event({**EVENT, "subscription_id": 99}))
+
+
+def test_browser_connect_page_and_callback(make_ctx: ContextFactory, sandbox: Sandbox) -> None:
+    port = free_port()
+    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
+    with web_server(ctx, port) as url:
+        assert "Connect with Strava" in requests.get(url + "/", timeout=5).text
+        page = requests.get(url + "/connect", timeout=10)  # follows Strava's redirect back
+        assert page.status_code == 200, page.text
+        assert "Connected, Maren" in page.text
+        forged = requests.get(url + "/connect/callback", params={"code": "c", "state": "x"},
+                              timeout=5)
+        assert forged.status_code == 400 and "state" in forged.text
+        denied = requests.get(url + "/connect/callback", params={"error": "access_denied"},
+                              timeout=5)
+        assert denied.status_code == 400 and "access_denied" in denied.text
+    with ctx.db.transaction() as session:
+        assert session.get(Athlete, sandbox.seed_athlete_id) is not None
+
+
+def test_healthz_reports_database_and_embedded_worker(make_ctx: ContextFactory) -> None:
+    port = free_port()
+    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
+    worker = Worker(ctx)
+    with web_server(ctx, port, worker) as url:
+        health = requests.get(url + "/healthz", timeout=5)
+        assert health.status_code == 200
+        body = health.json()
+        assert body["database"] == "ok" and body["worker"]["running"] is True
+    assert not worker.running()  # stopped with the server
