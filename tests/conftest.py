@@ -39,7 +39,9 @@ def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} (.ci/run sets it when a server answers)")
+        pytest.skip(
+            f"PostgreSQL not configured: set {PG_ENV} (.ci/run sets it when a server answers)"
+        )
     name = f"strava_rehab_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

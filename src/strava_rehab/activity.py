@@ -95,7 +95,9 @@ def apply_summary(
     return row
 
 
-def apply_detail(row: Activity, raw: dict[str, Any], run_types: frozenset[str], now: datetime) -> None:
+def apply_detail(
+    row: Activity, raw: dict[str, Any], run_types: frozenset[str], now: datetime
+) -> None:
     strava_model.DetailedActivity.model_validate(raw)
     apply_summary(row, raw, run_types, now)
     row.description = raw.get("description")

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import delete, select, update
 
 from strava_rehab.context import AppContext
+from strava_rehab.db.engine import affected
 from strava_rehab.db.models import Athlete, OAuthState, WebhookEvent
 from strava_rehab.loopback import LoopbackReceiver
 from strava_rehab.strava.api import TokenGrant
@@ -90,7 +91,8 @@ def store_grant(ctx: AppContext, grant: TokenGrant, scope: str) -> ConnectResult
             if count >= ctx.settings.max_athletes:
                 raise ConnectError(
                     f"this install already serves {count} athletes, the most allowed "
-                    f"(max_athletes={ctx.settings.max_athletes}; Strava's Standard tier allows 10). "
+                    f"(max_athletes={ctx.settings.max_athletes}; "
+                    "Strava's Standard tier allows 10). "
                     "Disconnect one first, or raise the limit after Strava's review."
                 )
             row = Athlete(id=grant.athlete_id, connected_at=now)
@@ -149,19 +151,24 @@ def access_token(ctx: AppContext, athlete_id: int, *, wait_s: float = 35.0) -> s
         with ctx.db.transaction() as session:
             row = session.get(Athlete, athlete_id)
             if row is None:
-                raise AthleteDisconnected(f"athlete {athlete_id} is not connected; {RECONNECT_HINT}")
+                raise AthleteDisconnected(
+                    f"athlete {athlete_id} is not connected; {RECONNECT_HINT}"
+                )
             if row.status != "connected":
                 raise AthleteDisconnected(f"athlete {athlete_id}: {row.status_message}")
             if row.expires_at - now > margin:
                 return ctx.vault.decrypt(row.access_token)
-            taken = session.execute(
-                update(Athlete)
-                .where(Athlete.id == athlete_id)
-                .where(
-                    (Athlete.refresh_lease_until.is_(None)) | (Athlete.refresh_lease_until < now)
+            taken = affected(
+                session.execute(
+                    update(Athlete)
+                    .where(Athlete.id == athlete_id)
+                    .where(
+                        (Athlete.refresh_lease_until.is_(None))
+                        | (Athlete.refresh_lease_until < now)
+                    )
+                    .values(refresh_lease_until=now + REFRESH_LEASE)
                 )
-                .values(refresh_lease_until=now + REFRESH_LEASE)
-            ).rowcount
+            )
             refresh_token = ctx.vault.decrypt(row.refresh_token)
         if taken:
             return _refresh(ctx, athlete_id, refresh_token)
@@ -176,7 +183,9 @@ def _refresh(ctx: AppContext, athlete_id: int, refresh_token: str) -> str:
         grant = ctx.app().refresh(refresh_token)
     except (BadRequest, Unauthorized) as exc:
         mark_disconnected(ctx, athlete_id, f"Strava refused to refresh the token ({exc})")
-        raise AthleteDisconnected(f"athlete {athlete_id}: token refused; {RECONNECT_HINT}") from None
+        raise AthleteDisconnected(
+            f"athlete {athlete_id}: token refused; {RECONNECT_HINT}"
+        ) from None
     except StravaError:
         with ctx.db.transaction() as session:
             session.execute(
@@ -263,7 +272,9 @@ def connect_with_loopback(
             "run strava-rehab connect again and press Authorize"
         )
     if redirect.state is None:
-        raise ConnectError("Strava's answer carried no state; start again with strava-rehab connect")
+        raise ConnectError(
+            "Strava's answer carried no state; start again with strava-rehab connect"
+        )
     return complete_connect(ctx, redirect.code, redirect.scope, redirect.state)
 
 

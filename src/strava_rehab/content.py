@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 CONTENT_DIR_ENV = "STRAVA_REHAB_CONTENT_DIR"
-# The example settings file marks a directory as ours, so an unrelated ``config/`` is never picked up.
+# The example settings file marks a directory as ours: an unrelated ``config/`` is never used.
 _MARKER = "strava-rehab.example.toml"
 
 

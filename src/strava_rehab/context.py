@@ -33,7 +33,9 @@ class AppContext:
                 "(from https://www.strava.com/settings/api), or client_id/client_secret in the "
                 "config file"
             )
-        return StravaApp(self.http, self.settings.client_id, self.settings.client_secret.get_secret_value())
+        return StravaApp(
+            self.http, self.settings.client_id, self.settings.client_secret.get_secret_value()
+        )
 
     def athlete_api(self, access_token: str) -> AthleteApi:
         return AthleteApi(self.http, access_token)

@@ -43,7 +43,11 @@ def _step(number: int, text: str) -> None:
 def _cli(env: dict[str, str], *args: str, check: bool = True) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "strava_rehab", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if check and result.returncode != 0:
         raise SystemExit(
@@ -68,7 +72,10 @@ def _connect(env: dict[str, str]) -> str:
     """Run ``connect --no-browser`` and play the browser: open the URL it prints."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "strava_rehab", "connect", "--no-browser", "--timeout", "60"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -118,14 +125,21 @@ def main() -> int:
         _step(4, "Serve webhooks, then add a new run with a pain note in the sandbox")
         serve = subprocess.Popen(
             [sys.executable, "-m", "strava_rehab", "serve", "--port", str(web_port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(DEMO_DIR / "serve.log", "w"),  # noqa: SIM115
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(DEMO_DIR / "serve.log", "w"),  # noqa: SIM115
             text=True,
         )
         _wait_http(f"http://127.0.0.1:{web_port}/healthz", 30)
         print(_cli(env, "webhook", "subscribe").strip())
         run = sandbox.add_activity(
-            athlete_id, name="Evening Run", sport_type="Run", distance=8200.0,
-            moving_time=2820, elapsed_time=2900, description=NEW_RUN_NOTE,
+            athlete_id,
+            name="Evening Run",
+            sport_type="Run",
+            distance=8200.0,
+            moving_time=2820,
+            elapsed_time=2900,
+            description=NEW_RUN_NOTE,
         )
         print(f"new run {run['id']} with description: {NEW_RUN_NOTE!r}")
 

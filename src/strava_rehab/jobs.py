@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from strava_rehab import athletes, post_run, sync, webhooks
 from strava_rehab.context import AppContext
-from strava_rehab.db.models import Athlete, FindingRow, PainReportRow, SuggestionRow
+from strava_rehab.db.models import Activity, Athlete, FindingRow, PainReportRow, SuggestionRow
 from strava_rehab.delivery.digest import Digest, render_digest
 from strava_rehab.delivery.notifier import notifier_for
 from strava_rehab.delivery.outbox import OutboxReport, enqueue, send_pending
@@ -97,10 +97,10 @@ def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
         runs = [
             post_run.run_session(row)
             for row in session.scalars(
-                select(post_run.Activity).where(
-                    post_run.Activity.athlete_id == athlete_id,
-                    post_run.Activity.counted.is_(True),
-                    post_run.Activity.local_date >= today - timedelta(days=70),
+                select(Activity).where(
+                    Activity.athlete_id == athlete_id,
+                    Activity.counted.is_(True),
+                    Activity.local_date >= today - timedelta(days=70),
                 )
             )
         ]

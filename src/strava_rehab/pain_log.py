@@ -48,7 +48,9 @@ def log_pain(
     if timing is not None and timing not in get_args(Timing):
         raise PainLogError(f"--when {timing!r}: expected one of {', '.join(get_args(Timing))}")
     # The note may carry red flags ("worse at night", "limping"): read them with the parser.
-    flags = sorted({flag for r in parse_pain(note, vocabulary(ctx.settings)) for flag in r.red_flags})
+    flags = sorted(
+        {flag for r in parse_pain(note, vocabulary(ctx.settings)) for flag in r.red_flags}
+    )
     report = PainReport(
         region=resolve_region(ctx, region),
         side=side,  # type: ignore[arg-type]

@@ -178,7 +178,9 @@ def refresh_findings(ctx: AppContext, athlete_id: int, today: date) -> int:
                 )
             )
         ]
-        report = analyze(runs, as_of=max([today, *(r.local_date for r in runs)]), thresholds=thresholds)
+        report = analyze(
+            runs, as_of=max([today, *(r.local_date for r in runs)]), thresholds=thresholds
+        )
         session.execute(
             delete(FindingRow).where(
                 FindingRow.athlete_id == athlete_id, FindingRow.local_date >= cutoff
@@ -363,7 +365,9 @@ def _save_decision(
         row = session.scalar(select(SuggestionRow).where(SuggestionRow.activity_id == activity.id))
         if row is None:
             row = SuggestionRow(
-                athlete_id=activity.athlete_id, activity_id=activity.id, created_at=now,
+                athlete_id=activity.athlete_id,
+                activity_id=activity.id,
+                created_at=now,
                 delivered_hash="",
             )
             session.add(row)
@@ -399,7 +403,8 @@ def _save_decision(
                 dedupe_key=f"suggestion:{activity.id}:{_hash(private)[:16]}",
                 kind="suggestion",
                 title=f"strava-rehab: {activity.name or 'your run'} ({activity.local_date})",
-                body=private + f"\n\nView on Strava: https://www.strava.com/activities/{activity.id}"
+                body=private
+                + f"\n\nView on Strava: https://www.strava.com/activities/{activity.id}"
                 "\nPowered by Strava",
                 now=now,
             )

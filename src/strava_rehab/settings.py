@@ -30,6 +30,7 @@ from strava_rehab.rehab.policy import RehabPolicy
 CONFIG_ENV = "STRAVA_REHAB_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "strava-rehab.toml"
 ENV_PREFIX = "STRAVA_REHAB_"
+PainSource = Literal["private_note", "description", "title"]
 
 
 class ConfigError(Exception):
@@ -106,8 +107,8 @@ class Settings(BaseSettings):
     reconcile_days: int = Field(default=60, ge=1)
     reconcile_every_hours: float = Field(default=24.0, gt=0)
     detail_window_days: int = Field(default=42, ge=7)
-    pain_sources: list[Literal["private_note", "description", "title"]] = Field(
-        default_factory=lambda: ["private_note", "description"]
+    pain_sources: list[PainSource] = Field(
+        default_factory=lambda: list[PainSource](["private_note", "description"])
     )
     pain_language: str = "en"
     http_timeout_s: float = Field(default=10.0, gt=0)

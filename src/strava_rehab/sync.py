@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from strava_rehab import athletes
 from strava_rehab.activity import apply_detail, apply_summary, needs_detail, parse_time
 from strava_rehab.context import AppContext
+from strava_rehab.db.engine import affected
 from strava_rehab.db.models import Activity, SyncState
 from strava_rehab.strava.api import AthleteApi
 from strava_rehab.strava.errors import (
@@ -78,7 +79,10 @@ def _state(ctx: AppContext, athlete_id: int) -> SyncState:
 
 
 def _store_page(
-    ctx: AppContext, athlete_id: int, items: list[dict[str, object]], report: SyncReport,
+    ctx: AppContext,
+    athlete_id: int,
+    items: list[dict[str, object]],
+    report: SyncReport,
     checkpoint: dict[str, object],
 ) -> set[int]:
     now = ctx.clock()
@@ -112,9 +116,7 @@ def _reconcile(
     after = datetime.fromtimestamp(after_epoch, tz=ctx.clock().tzinfo)
     with ctx.db.transaction() as session:
         stored = session.scalars(
-            select(Activity.id).where(
-                Activity.athlete_id == athlete_id, Activity.start_utc > after
-            )
+            select(Activity.id).where(Activity.athlete_id == athlete_id, Activity.start_utc > after)
         ).all()
         gone = [activity_id for activity_id in stored if activity_id not in seen]
         if gone:
@@ -173,7 +175,7 @@ def fetch_one(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
 
 def forget_activity(ctx: AppContext, activity_id: int) -> bool:
     with ctx.db.transaction() as session:
-        return bool(session.execute(delete(Activity).where(Activity.id == activity_id)).rowcount)
+        return bool(affected(session.execute(delete(Activity).where(Activity.id == activity_id))))
 
 
 def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> SyncReport:
@@ -204,7 +206,9 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
                 hours=ctx.settings.reconcile_every_hours
             )
             if due:
-                after = min(after, int((now - timedelta(days=ctx.settings.reconcile_days)).timestamp()))
+                after = min(
+                    after, int((now - timedelta(days=ctx.settings.reconcile_days)).timestamp())
+                )
         seen: set[int] = set()
         newest_seen = state.newest_start_epoch or 0
         for page, items in api.activity_pages(after=after, first_page=first_page):

@@ -25,7 +25,9 @@ class UndoResult:
     outcome: str
 
 
-def _targets(ctx: AppContext, athlete_ids: list[int], activity_id: int | None) -> list[tuple[int, int]]:
+def _targets(
+    ctx: AppContext, athlete_ids: list[int], activity_id: int | None
+) -> list[tuple[int, int]]:
     with ctx.db.transaction() as session:
         if activity_id is not None:
             row = session.get(Activity, activity_id)
@@ -70,8 +72,12 @@ def undo_blocks(
         with ctx.db.transaction() as session:
             session.add(
                 Delivery(
-                    athlete_id=owner, activity_id=target, channel="description", action="undo",
-                    text=block, created_at=ctx.clock(),
+                    athlete_id=owner,
+                    activity_id=target,
+                    channel="description",
+                    action="undo",
+                    text=block,
+                    created_at=ctx.clock(),
                 )
             )
             suggestion = session.scalar(

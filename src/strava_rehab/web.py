@@ -125,8 +125,11 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
     ) -> HTMLResponse:
         if error or not code or not state:
             reason = html.escape(error or "no code or state in the answer")
-            return page(f"<h1>Not connected</h1><p>Strava said: {reason}.</p>"
-                        "<p><a href='/connect'>Try again</a></p>", 400)
+            return page(
+                f"<h1>Not connected</h1><p>Strava said: {reason}.</p>"
+                "<p><a href='/connect'>Try again</a></p>",
+                400,
+            )
         try:
             result = athletes.complete_connect(ctx, code, scope, state)
         except athletes.ConnectError as exc:
@@ -140,7 +143,11 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
         return page(
             f"<h1>Connected, {html.escape(result.name)}</h1><p>Granted: "
             f"{html.escape(', '.join(result.granted))}.</p>"
-            + (f"<ul>{missing}</ul><p><a href='/connect'>Reconnect</a> to enable.</p>" if missing else "")
+            + (
+                f"<ul>{missing}</ul><p><a href='/connect'>Reconnect</a> to enable.</p>"
+                if missing
+                else ""
+            )
             + "<p>Your runs will be checked after each upload. Add <code>#norehab</code> to a run "
             "to skip it.</p>"
         )

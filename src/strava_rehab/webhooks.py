@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from strava_rehab import athletes, post_run, sync
 from strava_rehab.context import AppContext
+from strava_rehab.db.engine import affected
 from strava_rehab.db.models import AppState, Athlete, WebhookEvent
 from strava_rehab.strava.errors import (
     AthleteDisconnected,
@@ -87,10 +88,16 @@ def record_event(ctx: AppContext, event: EventPayload) -> bool:
     """Store the event; False if it is a duplicate or not for our subscription."""
     subscription = stored_subscription(ctx)
     if subscription is not None and int(subscription["id"]) != event.subscription_id:
-        log.warning("ignoring an event for subscription %s (ours is %s)", event.subscription_id, subscription["id"])
+        log.warning(
+            "ignoring an event for subscription %s (ours is %s)",
+            event.subscription_id,
+            subscription["id"],
+        )
         return False
     with ctx.db.transaction() as session:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
         result = session.execute(
             insert(WebhookEvent)
             .values(
@@ -107,7 +114,7 @@ def record_event(ctx: AppContext, event: EventPayload) -> bool:
             )
             .on_conflict_do_nothing()
         )
-        return bool(result.rowcount)
+        return bool(affected(result))
 
 
 @dataclass

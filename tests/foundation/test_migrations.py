@@ -11,8 +11,18 @@ from strava_rehab.db.engine import Database, current_revision, downgrade, head_r
 from strava_rehab.db.models import Base
 
 EXPECTED_TABLES = {
-    "athletes", "activities", "sync_state", "pain_reports", "findings", "suggestions",
-    "protocol_states", "deliveries", "webhook_events", "outbox", "rate_budget", "oauth_states",
+    "athletes",
+    "activities",
+    "sync_state",
+    "pain_reports",
+    "findings",
+    "suggestions",
+    "protocol_states",
+    "deliveries",
+    "webhook_events",
+    "outbox",
+    "rate_budget",
+    "oauth_states",
     "app_state",
 }
 

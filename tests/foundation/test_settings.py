@@ -32,8 +32,7 @@ def test_precedence_default_then_file_then_env(
 ) -> None:
     write_config(
         isolated_env / "config" / "strava-rehab.toml",
-        'strava_url = "http://file.example"\nbackfill_days = 150\n'
-        "[analysis]\nspike_small = 1.2\n",
+        'strava_url = "http://file.example"\nbackfill_days = 150\n[analysis]\nspike_small = 1.2\n',
     )
     s = load_settings()
     assert s.strava_url == "http://file.example"  # file beats default

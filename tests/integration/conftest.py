@@ -21,8 +21,9 @@ CLIENT_SECRET = "sandbox-secret-for-tests"
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     sb = Sandbox(
-        SandboxConfig(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                      delivery_backoff_s=0.05)
+        SandboxConfig(
+            port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, delivery_backoff_s=0.05
+        )
     )
     sb.start()
     try:

@@ -7,14 +7,14 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 from sqlalchemy import select
+from tests.integration.conftest import browser
 
 from strava_rehab import athletes
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Athlete
 from strava_rehab.sandbox import Sandbox
-from strava_rehab.strava.errors import AthleteDisconnected, ApplicationInactive
+from strava_rehab.strava.errors import ApplicationInactive, AthleteDisconnected
 from strava_rehab.sync import sync_athlete
-from tests.integration.conftest import browser
 
 
 def test_connect_through_the_loopback_callback(ctx: AppContext, sandbox: Sandbox) -> None:

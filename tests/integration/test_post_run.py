@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
+from tests.integration.conftest import ContextFactory, browser
+from tests.integration.servers import NotificationSink, free_port, web_server
 
 from strava_rehab import athletes, jobs, webhooks
 from strava_rehab.db.models import Activity, Athlete, Delivery, OutboxMessage, SuggestionRow
 from strava_rehab.delivery.description_block import END, START
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.undo import undo_blocks
-from tests.integration.conftest import ContextFactory, browser
-from tests.integration.servers import NotificationSink, free_port, web_server
 
 NOTE = "Evening loop by the river 🌙\nleft shin sore 4/10 during the last 2k"
 
@@ -30,8 +30,14 @@ def puts(sb: Sandbox) -> list[dict[str, object]]:
 
 
 def new_pain_run(sb: Sandbox, athlete_id: int, note: str = NOTE) -> int:
-    run = sb.add_activity(athlete_id, name="Evening Run", sport_type="Run", distance=8200.0,
-                          moving_time=2820, description=note)
+    run = sb.add_activity(
+        athlete_id,
+        name="Evening Run",
+        sport_type="Run",
+        distance=8200.0,
+        moving_time=2820,
+        description=note,
+    )
     return int(run["id"])
 
 
@@ -47,7 +53,7 @@ def test_shin_pain_after_a_spike_gets_hip_strength_and_a_load_warning(
     description = sandbox.activity(run_id)["description"]
     assert description.startswith(NOTE + "\n\n" + START)  # the runner's words, untouched, first
     assert description.endswith(END)
-    block = description[len(NOTE):]
+    block = description[len(NOTE) :]
     assert "Side-lying hip abduction" in block and "Hip thrust" in block
     assert "Hip extension" in block
     assert "Load:" in block  # the load warning that goes with the spike
@@ -55,7 +61,9 @@ def test_shin_pain_after_a_spike_gets_hip_strength_and_a_load_warning(
     # Private by default: neither the score nor the condition name goes public.
     assert "4/10" not in block and "shin splints" not in block.lower()
     with ctx.db.transaction() as session:
-        suggestion = session.scalar(select(SuggestionRow).where(SuggestionRow.activity_id == run_id))
+        suggestion = session.scalar(
+            select(SuggestionRow).where(SuggestionRow.activity_id == run_id)
+        )
         assert suggestion is not None and suggestion.protocol_id == "shin_splints"
         assert suggestion.phase == 1
         write = session.scalars(select(Delivery).where(Delivery.activity_id == run_id)).all()
@@ -66,7 +74,9 @@ def test_shin_pain_after_a_spike_gets_hip_strength_and_a_load_warning(
 
 
 def test_running_the_cycle_again_writes_nothing(
-    ctx, sandbox: Sandbox, connected: int  # type: ignore[no-untyped-def]
+    ctx,
+    sandbox: Sandbox,
+    connected: int,  # type: ignore[no-untyped-def]
 ) -> None:
     jobs.run_cycle(ctx)
     new_pain_run(sandbox, connected)
@@ -79,7 +89,9 @@ def test_running_the_cycle_again_writes_nothing(
 
 
 def test_edit_that_removes_the_pain_replaces_our_block(
-    ctx, sandbox: Sandbox, connected: int  # type: ignore[no-untyped-def]
+    ctx,
+    sandbox: Sandbox,
+    connected: int,  # type: ignore[no-untyped-def]
 ) -> None:
     jobs.run_cycle(ctx)
     run_id = new_pain_run(sandbox, connected)
@@ -95,7 +107,9 @@ def test_edit_that_removes_the_pain_replaces_our_block(
 
 
 def test_undo_restores_the_original_text_byte_for_byte(
-    ctx, sandbox: Sandbox, connected: int  # type: ignore[no-untyped-def]
+    ctx,
+    sandbox: Sandbox,
+    connected: int,  # type: ignore[no-untyped-def]
 ) -> None:
     jobs.run_cycle(ctx)
     run_id = new_pain_run(sandbox, connected)
@@ -135,7 +149,9 @@ def test_opt_out_tag_and_missing_write_scope_are_respected(
 
 
 def test_dry_run_shows_but_writes_nothing(
-    ctx, sandbox: Sandbox, connected: int  # type: ignore[no-untyped-def]
+    ctx,
+    sandbox: Sandbox,
+    connected: int,  # type: ignore[no-untyped-def]
 ) -> None:
     run_id = new_pain_run(sandbox, connected)
     sandbox.reset_calls()
@@ -166,7 +182,10 @@ def test_webhooks_create_delete_and_deauthorize_through_the_web_server(
         jobs.drain_inbox(ctx)
         with ctx.db.transaction() as session:
             assert session.get(Activity, run_id) is None
-            assert session.scalar(select(SuggestionRow).where(SuggestionRow.activity_id == run_id)) is None
+            assert (
+                session.scalar(select(SuggestionRow).where(SuggestionRow.activity_id == run_id))
+                is None
+            )
 
         sandbox.revoke(athlete_id)
         assert sandbox.wait_for_deliveries(5)

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from tests.integration.conftest import ContextFactory, sandbox_ids, stored_ids
 
 from strava_rehab.activity import parse_time
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, SyncState
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.sync import sync_athlete
-from tests.integration.conftest import ContextFactory, sandbox_ids, stored_ids
 
 LIST = "/api/v3/athlete/activities"
 
@@ -30,8 +30,12 @@ def add_runs(sb: Sandbox, athlete_id: int, count: int, days_back: int = 100) -> 
     for i in range(count):
         start = now - timedelta(days=days_back, hours=-i * 5)
         sb.add_activity(
-            athlete_id, name=f"Extra {i}", sport_type="Walk", distance=3000.0,
-            moving_time=1800, start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            athlete_id,
+            name=f"Extra {i}",
+            sport_type="Walk",
+            distance=3000.0,
+            moving_time=1800,
+            start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
 
 
@@ -59,7 +63,9 @@ def test_backfill_pages_until_empty_and_fetches_detail_only_in_window(
                 )
             )
         )
-        with_detail = set(session.scalars(select(Activity.id).where(Activity.detail_hash.isnot(None))))
+        with_detail = set(
+            session.scalars(select(Activity.id).where(Activity.detail_hash.isnot(None)))
+        )
     assert with_detail == in_window
     assert len(detail_calls(sandbox)) == len(in_window)
 
@@ -85,11 +91,13 @@ def test_incremental_sync_after_new_edited_and_deleted(
 ) -> None:
     assert sync_athlete(ctx, connected_id).complete
     recent = [a for a in sandbox.activities(connected_id) if a["sport_type"] == "Run"][-1]
-    doomed = sandbox.add_activity(connected_id, name="Doomed", sport_type="Run", distance=4000.0,
-                                  moving_time=1300)
+    doomed = sandbox.add_activity(
+        connected_id, name="Doomed", sport_type="Run", distance=4000.0, moving_time=1300
+    )
     assert int(doomed["id"]) in sync_athlete(ctx, connected_id).created
-    new = sandbox.add_activity(connected_id, name="New run", sport_type="Run", distance=7000.0,
-                               moving_time=2400)
+    new = sandbox.add_activity(
+        connected_id, name="New run", sport_type="Run", distance=7000.0, moving_time=2400
+    )
     sandbox.update_activity(int(recent["id"]), name="Renamed run")
     sandbox.delete_activity(int(doomed["id"]))
     sandbox.reset_calls()
@@ -120,8 +128,11 @@ def test_deletions_are_found_by_the_periodic_reconciliation(
     ctx: AppContext, sandbox: Sandbox, connected_id: int
 ) -> None:
     assert sync_athlete(ctx, connected_id).complete
-    old = [a for a in sandbox.activities(connected_id)
-           if parse_time(a["start_date"]) < sandbox.now() - timedelta(days=30)][-1]
+    old = [
+        a
+        for a in sandbox.activities(connected_id)
+        if parse_time(a["start_date"]) < sandbox.now() - timedelta(days=30)
+    ][-1]
     sandbox.delete_activity(int(old["id"]))  # outside the overlap window
     assert int(old["id"]) not in sync_athlete(ctx, connected_id).deleted  # not yet due
     sandbox.advance_time(25 * 3600)
@@ -163,8 +174,9 @@ def test_strava_side_429_and_5xx_and_dropped_connection(
     report = sync_athlete(ctx, connected_id)  # retried within bounds
     assert report.complete, report.error
     assert stored_ids(ctx, connected_id) == sandbox_ids(sandbox, connected_id)
-    sandbox.add_activity(connected_id, name="After faults", sport_type="Run", distance=5000.0,
-                         moving_time=1500)
+    sandbox.add_activity(
+        connected_id, name="After faults", sport_type="Run", distance=5000.0, moving_time=1500
+    )
     sandbox.inject_fault("429", path_prefix=LIST, count=1)
     blocked = sync_athlete(ctx, connected_id)
     assert not blocked.complete and blocked.resume_at is not None
@@ -199,7 +211,11 @@ def test_local_date_comes_from_the_activity_timezone(
     # 00:30 in Berlin is 23:30 UTC the day before: the run belongs to the local day.
     utc_day = (sandbox.now() - timedelta(days=2)).date()
     late = sandbox.add_activity(
-        connected_id, name="Midnight run", sport_type="Run", distance=5000.0, moving_time=1600,
+        connected_id,
+        name="Midnight run",
+        sport_type="Run",
+        distance=5000.0,
+        moving_time=1600,
         start_date=f"{utc_day.isoformat()}T23:30:00Z",
     )
     sync_athlete(ctx, connected_id)

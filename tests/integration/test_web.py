@@ -6,17 +6,22 @@ import time
 
 import requests
 from sqlalchemy import func, select
+from tests.integration.conftest import ContextFactory
+from tests.integration.servers import free_port, web_server
 
 from strava_rehab import webhooks
 from strava_rehab.db.models import Athlete, WebhookEvent
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.worker import Worker
-from tests.integration.conftest import ContextFactory
-from tests.integration.servers import free_port, web_server
 
 EVENT = {
-    "aspect_type": "create", "event_time": 1_764_000_000, "object_id": 42,
-    "object_type": "activity", "owner_id": 7, "subscription_id": 1, "updates": {},
+    "aspect_type": "create",
+    "event_time": 1_764_000_000,
+    "object_id": 42,
+    "object_type": "activity",
+    "owner_id": 7,
+    "subscription_id": 1,
+    "updates": {},
 }
 
 
@@ -26,15 +31,24 @@ def test_validation_handshake_checks_path_and_verify_token(make_ctx: ContextFact
     path_token, verify = webhooks.webhook_secrets(ctx)
     with web_server(ctx, port) as url:
         hook = f"{url}/strava/webhook/{path_token}"
-        ok = requests.get(hook, params={"hub.mode": "subscribe", "hub.challenge": "abc",
-                                        "hub.verify_token": verify}, timeout=5)
+        ok = requests.get(
+            hook,
+            params={"hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": verify},
+            timeout=5,
+        )
         assert ok.status_code == 200 and ok.json() == {"hub.challenge": "abc"}
         assert ok.headers["content-type"].startswith("application/json")
-        bad = requests.get(hook, params={"hub.mode": "subscribe", "hub.challenge": "abc",
-                                         "hub.verify_token": "wrong"}, timeout=5)
+        bad = requests.get(
+            hook,
+            params={"hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": "wrong"},
+            timeout=5,
+        )
         assert bad.status_code == 403
-        wrong_path = requests.get(f"{url}/strava/webhook/guess", params={
-            "hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": verify}, timeout=5)
+        wrong_path = requests.get(
+            f"{url}/strava/webhook/guess",
+            params={"hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": verify},
+            timeout=5,
+        )
         assert wrong_path.status_code == 404
 
 
@@ -51,7 +65,9 @@ def test_events_are_stored_once_and_bad_payloads_get_a_clear_400(make_ctx: Conte
             timings.append(time.monotonic() - started)
             assert response.status_code == 200
         assert max(timings) < 2.0
-        malformed = requests.post(hook, json={"object_type": "activity", "object_id": "x"}, timeout=5)
+        malformed = requests.post(
+            hook, json={"object_type": "activity", "object_id": "x"}, timeout=5
+        )
         assert malformed.status_code == 400
         assert "object_id" in malformed.json()["error"]
         assert requests.post(hook, data="not json", timeout=5).status_code == 400
@@ -75,11 +91,13 @@ def test_browser_connect_page_and_callback(make_ctx: ContextFactory, sandbox: Sa
         page = requests.get(url + "/connect", timeout=10)  # follows Strava's redirect back
         assert page.status_code == 200, page.text
         assert "Connected, Maren" in page.text
-        forged = requests.get(url + "/connect/callback", params={"code": "c", "state": "x"},
-                              timeout=5)
+        forged = requests.get(
+            url + "/connect/callback", params={"code": "c", "state": "x"}, timeout=5
+        )
         assert forged.status_code == 400 and "state" in forged.text
-        denied = requests.get(url + "/connect/callback", params={"error": "access_denied"},
-                              timeout=5)
+        denied = requests.get(
+            url + "/connect/callback", params={"error": "access_denied"}, timeout=5
+        )
         assert denied.status_code == 400 and "access_denied" in denied.text
     with ctx.db.transaction() as session:
         assert session.get(Athlete, sandbox.seed_athlete_id) is not None

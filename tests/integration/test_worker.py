@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET, ContextFactory, browser
+from tests.integration.servers import NotificationSink
 
 from strava_rehab import athletes
 from strava_rehab.context import AppContext
@@ -21,8 +23,6 @@ from strava_rehab.delivery.description_block import START
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.settings import ConfigError
 from strava_rehab.worker import Worker
-from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET, ContextFactory, browser
-from tests.integration.servers import NotificationSink
 
 
 @pytest.fixture
@@ -61,8 +61,12 @@ def test_worker_killed_mid_cycle_then_restarted_leaves_no_duplicate_and_loses_no
     env = worker_env(tmp_path, sandbox, sink)
     # Every activity call is slow, so the kill lands between two description writes.
     sandbox.inject_fault("delay", path_prefix="/api/v3/activities/", count=1000, delay_s=0.4)
-    proc = subprocess.Popen([sys.executable, "-m", "strava_rehab", "worker", "--once"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "strava_rehab", "worker", "--once"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not blocks_in(sandbox, athlete_id) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -73,8 +77,14 @@ def test_worker_killed_mid_cycle_then_restarted_leaves_no_duplicate_and_loses_no
     assert sink.received == []  # killed before the outbox was sent
     sandbox.clear_faults()
 
-    restarted = subprocess.run([sys.executable, "-m", "strava_rehab", "worker", "--once"],
-                               env=env, capture_output=True, text=True, timeout=120, check=False)
+    restarted = subprocess.run(
+        [sys.executable, "-m", "strava_rehab", "worker", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert restarted.returncode == 0, restarted.stderr
 
     ctx = make_ctx(detail_window_days=7)
@@ -100,9 +110,13 @@ def test_worker_process_runs_on_schedule_and_stops_gracefully_on_sigterm(
     athletes.connect_with_loopback(ctx, browser, timeout_s=10)
     ctx.close()
     health = tmp_path / "data" / "worker.health"
-    proc = subprocess.Popen([sys.executable, "-m", "strava_rehab", "worker"],
-                            env=worker_env(tmp_path, sandbox, sink),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "strava_rehab", "worker"],
+        env=worker_env(tmp_path, sandbox, sink),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if health.exists() and json.loads(health.read_text())["job"] == "sync":

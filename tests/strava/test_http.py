@@ -46,7 +46,11 @@ class RecordingBudget(UnlimitedBudget):
 def make_http(budget: RecordingBudget | None = None, retries: int = 2) -> StravaHttp:
     sleeps: list[float] = []
     http = StravaHttp(
-        BASE, budget=budget, max_retries=retries, backoff_s=0.01, clock=lambda: NOW,
+        BASE,
+        budget=budget,
+        max_retries=retries,
+        backoff_s=0.01,
+        clock=lambda: NOW,
         sleep=sleeps.append,
     )
     http.sleeps = sleeps  # type: ignore[attr-defined]
@@ -133,14 +137,36 @@ def test_429_on_the_daily_limit_resumes_at_utc_midnight() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "error"),
     [
-        (401, {"message": "Authorization Error", "errors": [
-            {"resource": "Athlete", "field": "access_token", "code": "invalid"}]}, Unauthorized),
-        (401, {"message": "Authorization Error", "errors": [
-            {"resource": "AccessToken", "field": "activity:write_permission", "code": "missing"}]},
-         MissingScope),
-        (403, {"message": "Forbidden", "errors": [
-            {"resource": "Application", "field": "Status", "code": "Inactive"}]},
-         ApplicationInactive),
+        (
+            401,
+            {
+                "message": "Authorization Error",
+                "errors": [{"resource": "Athlete", "field": "access_token", "code": "invalid"}],
+            },
+            Unauthorized,
+        ),
+        (
+            401,
+            {
+                "message": "Authorization Error",
+                "errors": [
+                    {
+                        "resource": "AccessToken",
+                        "field": "activity:write_permission",
+                        "code": "missing",
+                    }
+                ],
+            },
+            MissingScope,
+        ),
+        (
+            403,
+            {
+                "message": "Forbidden",
+                "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
+            },
+            ApplicationInactive,
+        ),
         (404, {"message": "Record Not Found", "errors": []}, NotFound),
         (400, {"message": "Bad Request", "errors": []}, BadRequest),
     ],
@@ -162,8 +188,12 @@ def test_oauth_calls_do_not_spend_the_api_budget_and_hide_tokens() -> None:
     responses.post(
         f"{BASE}/oauth/token",
         json={
-            "token_type": "Bearer", "access_token": "AAA-secret", "refresh_token": "RRR-secret",
-            "expires_at": 1_800_000_000, "expires_in": 21600, "athlete": {"id": 42},
+            "token_type": "Bearer",
+            "access_token": "AAA-secret",
+            "refresh_token": "RRR-secret",
+            "expires_at": 1_800_000_000,
+            "expires_in": 21600,
+            "athlete": {"id": 42},
         },
     )
     budget = RecordingBudget()

@@ -78,6 +78,10 @@ def test_headers_correct_the_count_upwards_and_windows_reset(tmp_path: Path) -> 
 
 def test_parse_usage_headers_is_case_insensitive_and_tolerant() -> None:
     parsed = parse_usage_headers(
-        {"x-ratelimit-limit": "600,30000", "X-Ratelimit-Usage": "5,10", "X-ReadRateLimit-Usage": "x"}
+        {
+            "x-ratelimit-limit": "600,30000",
+            "X-Ratelimit-Usage": "5,10",
+            "X-ReadRateLimit-Usage": "x",
+        }
     )
     assert parsed == {"overall_15m": (5, 600), "overall_day": (10, 30000)}

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from strava_rehab import __version__
@@ -90,7 +89,9 @@ def _root(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help=f"Settings file (default config/strava-rehab.toml; env {CONFIG_ENV})."),
+        typer.Option(
+            "--config", help=f"Settings file (default config/strava-rehab.toml; env {CONFIG_ENV})."
+        ),
     ] = None,
 ) -> None:
     _run.verbose, _run.quiet = verbose, quiet
@@ -132,24 +133,13 @@ def _user_errors() -> tuple[type[Exception], ...]:
 def main(argv: list[str] | None = None) -> None:
     _register()
     try:
-        result = app(args=argv, standalone_mode=False)
-    except click.exceptions.UsageError as exc:
-        exc.show()
-        sys.exit(2)
-    except click.exceptions.Abort:
-        fail("aborted")
-        sys.exit(1)
+        # Standalone mode: usage errors exit 2 with click's message, --help and Exit as usual.
+        app(args=argv, standalone_mode=True)
     except _user_errors() as exc:
         fail(str(exc))
         sys.exit(1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        fail("interrupted")
-        sys.exit(130)
     finally:
         if _run.context is not None:
             _run.context.close()
             _run.context = None
         _run.settings = None
-    sys.exit(result if isinstance(result, int) else 0)

@@ -184,7 +184,7 @@ def list_athletes(as_json: JsonOpt = False) -> None:
     """List connected athletes, their scopes and sync state."""
     ctx = context()
     with ctx.db.transaction() as session:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for a in session.scalars(select(Athlete).order_by(Athlete.id)):
             state = session.get(SyncState, a.id)
             rows.append(
@@ -206,8 +206,14 @@ def list_athletes(as_json: JsonOpt = False) -> None:
         "Athletes",
         ["id", "name", "status", "scopes", "last sync", "note"],
         [
-            [r["athlete_id"], r["name"], r["status"], ",".join(r["scopes"]),
-             r["last_sync_at"] or "never", r["message"] or r["last_error"]]
+            [
+                r["athlete_id"],
+                r["name"],
+                r["status"],
+                ",".join(r["scopes"]),
+                r["last_sync_at"] or "never",
+                r["message"] or r["last_error"],
+            ]
             for r in rows
         ],
     )
@@ -219,7 +225,9 @@ def list_athletes(as_json: JsonOpt = False) -> None:
 @app.command()
 def sync(
     athlete: AthleteOpt = None,
-    full: Annotated[bool, typer.Option("--full", help="Backfill history again and reconcile.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Backfill history again and reconcile.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Sync runs from Strava (the first sync backfills history)."""
@@ -232,9 +240,15 @@ def sync(
         emit_json(
             [
                 {
-                    "athlete_id": r.athlete_id, "created": r.created, "updated": r.updated,
-                    "deleted": r.deleted, "details": r.details, "api_calls": r.api_calls,
-                    "complete": r.complete, "resume_at": r.resume_at, "error": r.error,
+                    "athlete_id": r.athlete_id,
+                    "created": r.created,
+                    "updated": r.updated,
+                    "deleted": r.deleted,
+                    "details": r.details,
+                    "api_calls": r.api_calls,
+                    "complete": r.complete,
+                    "resume_at": r.resume_at,
+                    "error": r.error,
                 }
                 for r in reports
             ]
@@ -264,11 +278,19 @@ def activities(
         rows = list(session.scalars(query))
     data: list[dict[str, Any]] = [
         {
-            "activity_id": r.id, "athlete_id": r.athlete_id, "local_date": r.local_date,
-            "start_utc": r.start_utc, "name": r.name, "sport_type": r.sport_type,
-            "counted": r.counted, "distance_km": round(r.distance_m / 1000, 2),
-            "moving_time_s": r.moving_time_s, "manual": r.manual, "trainer": r.trainer,
-            "private": r.private, "has_detail": r.detail_hash is not None,
+            "activity_id": r.id,
+            "athlete_id": r.athlete_id,
+            "local_date": r.local_date,
+            "start_utc": r.start_utc,
+            "name": r.name,
+            "sport_type": r.sport_type,
+            "counted": r.counted,
+            "distance_km": round(r.distance_m / 1000, 2),
+            "moving_time_s": r.moving_time_s,
+            "manual": r.manual,
+            "trainer": r.trainer,
+            "private": r.private,
+            "has_detail": r.detail_hash is not None,
         }
         for r in rows
     ]
@@ -279,10 +301,23 @@ def activities(
         "Activities",
         ["id", "date", "type", "km", "name", "flags"],
         [
-            [d["activity_id"], d["local_date"], d["sport_type"], f"{d['distance_km']:.2f}",
-             d["name"][:40],
-             " ".join(f for f, on in (("not-counted", not d["counted"]), ("manual", d["manual"]),
-                                       ("treadmill", d["trainer"]), ("private", d["private"])) if on)]
+            [
+                d["activity_id"],
+                d["local_date"],
+                d["sport_type"],
+                f"{d['distance_km']:.2f}",
+                d["name"][:40],
+                " ".join(
+                    f
+                    for f, on in (
+                        ("not-counted", not d["counted"]),
+                        ("manual", d["manual"]),
+                        ("treadmill", d["trainer"]),
+                        ("private", d["private"]),
+                    )
+                    if on
+                ),
+            ]
             for d in data
         ],
     )
@@ -298,13 +333,15 @@ def sandbox(
     client_id: Annotated[int, typer.Option(help="The app's client id.")] = 12345,
     client_secret: Annotated[
         str, typer.Option(help="The app's client secret.", envvar="STRAVA_CLIENT_SECRET")
-    ] = "sandbox-secret",
+    ] = "sandbox-secret",  # noqa: S107 - the sandbox's well-known fake secret
 ) -> None:
     """Run the built-in Strava sandbox: try the product without a Strava account."""
     from strava_rehab.sandbox import SandboxConfig, run_sandbox
 
     setup_logging(log_level(logging.INFO))
-    run_sandbox(SandboxConfig(host=host, port=port, client_id=client_id, client_secret=client_secret))
+    run_sandbox(
+        SandboxConfig(host=host, port=port, client_id=client_id, client_secret=client_secret)
+    )
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -365,10 +402,16 @@ def analyze(
                 "recent_days": [d.model_dump(mode="json") for d in report.recent_days],
                 "findings": [
                     {
-                        "activity_id": f.activity_id, "local_date": f.local_date, "kind": f.kind,
-                        "band": f.band, "severity": f.severity, "value": f.value,
-                        "reference": f.reference, "ratio": f.ratio,
-                        "hazard_ratio": f.hazard_ratio, "explanation": f.explanation,
+                        "activity_id": f.activity_id,
+                        "local_date": f.local_date,
+                        "kind": f.kind,
+                        "band": f.band,
+                        "severity": f.severity,
+                        "value": f.value,
+                        "reference": f.reference,
+                        "ratio": f.ratio,
+                        "hazard_ratio": f.hazard_ratio,
+                        "explanation": f.explanation,
                         "source": f.source,
                     }
                     for f in recent
@@ -431,8 +474,14 @@ def pain_log(
     ctx = context()
     athlete_id = _one_athlete(ctx, athlete)
     report = log_pain(
-        ctx, athlete_id, region, score, side=side, timing=when,
-        day=_parse_date(on) or ctx.clock().date(), note=note,
+        ctx,
+        athlete_id,
+        region,
+        score,
+        side=side,
+        timing=when,
+        day=_parse_date(on) or ctx.clock().date(),
+        note=note,
     )
     say(f"Logged {report.region} {report.score:g}/10 for {_parse_date(on) or ctx.clock().date()}.")
     if report.red_flags:
@@ -454,12 +503,21 @@ def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
                 .order_by(PainReportRow.local_date.desc(), PainReportRow.id.desc())
             )
         )
-    data = [
+    data: list[dict[str, Any]] = [
         {
-            "athlete_id": r.athlete_id, "activity_id": r.activity_id, "local_date": r.local_date,
-            "source": r.source, "region": r.region, "side": r.side, "score": r.score,
-            "timing": r.timing, "negated": r.negated, "trend": r.trend,
-            "red_flags": r.red_flags, "unknown_terms": r.unknown_terms, "text": r.text,
+            "athlete_id": r.athlete_id,
+            "activity_id": r.activity_id,
+            "local_date": r.local_date,
+            "source": r.source,
+            "region": r.region,
+            "side": r.side,
+            "score": r.score,
+            "timing": r.timing,
+            "negated": r.negated,
+            "trend": r.trend,
+            "red_flags": r.red_flags,
+            "unknown_terms": r.unknown_terms,
+            "text": r.text,
         }
         for r in rows
     ]
@@ -470,9 +528,15 @@ def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
         "Pain log",
         ["date", "region", "side", "score", "when", "source", "text"],
         [
-            [d["local_date"], (d["region"] or "?") + (" (no pain)" if d["negated"] else ""),
-             d["side"] or "", "" if d["score"] is None else f"{d['score']:g}", d["timing"] or "",
-             d["source"], d["text"][:40]]
+            [
+                d["local_date"],
+                (d["region"] or "?") + (" (no pain)" if d["negated"] else ""),
+                d["side"] or "",
+                "" if d["score"] is None else f"{d['score']:g}",
+                d["timing"] or "",
+                d["source"],
+                d["text"][:40],
+            ]
             for d in data
         ],
     )
@@ -496,11 +560,17 @@ def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
                 .order_by(SuggestionRow.local_date.desc())
             )
         )
-    data = [
+    data: list[dict[str, Any]] = [
         {
-            "activity_id": r.activity_id, "athlete_id": r.athlete_id, "local_date": r.local_date,
-            "kind": r.kind, "reason": r.reason, "protocol": r.protocol_id, "phase": r.phase,
-            "exercises": r.exercises, "delivered": bool(r.delivered_hash),
+            "activity_id": r.activity_id,
+            "athlete_id": r.athlete_id,
+            "local_date": r.local_date,
+            "kind": r.kind,
+            "reason": r.reason,
+            "protocol": r.protocol_id,
+            "phase": r.phase,
+            "exercises": r.exercises,
+            "delivered": bool(r.delivered_hash),
             "text": r.public_text,
         }
         for r in rows
@@ -512,8 +582,15 @@ def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
         "Suggestions",
         ["activity", "date", "kind", "protocol", "phase", "delivered", "why"],
         [
-            [d["activity_id"], d["local_date"], d["kind"], d["protocol"] or "", d["phase"] or "",
-             "yes" if d["delivered"] else "no", d["reason"][:60]]
+            [
+                d["activity_id"],
+                d["local_date"],
+                d["kind"],
+                d["protocol"] or "",
+                d["phase"] or "",
+                "yes" if d["delivered"] else "no",
+                d["reason"][:60],
+            ]
             for d in data
         ],
     )
@@ -533,8 +610,10 @@ def undo(
         raise UserError("name one ACTIVITY_ID, or use --all")
     ctx = context()
     results = undo_blocks(
-        ctx, athlete_ids=athletes.resolve_athlete(ctx, athlete),
-        activity_id=activity_id, dry_run=dry_run,
+        ctx,
+        athlete_ids=athletes.resolve_athlete(ctx, athlete),
+        activity_id=activity_id,
+        dry_run=dry_run,
     )
     for r in results:
         say(f"{r.activity_id}: {r.outcome}")
@@ -547,7 +626,9 @@ def undo(
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit (cron, timers).")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run one cycle and exit (cron, timers).")
+    ] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """The background worker: sync, suggest, deliver, webhooks, notifications, digest."""
@@ -600,7 +681,11 @@ def serve(
     ctx = context(default_log=logging.INFO)
     w = Worker(ctx) if embedded_worker else None
     config = uvicorn.Config(
-        create_app(ctx, w), host=host, port=port, log_config=None, access_log=False,
+        create_app(ctx, w),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
         timeout_graceful_shutdown=30,
     )
     say(f"serving on http://{host}:{port} (webhook path /strava/webhook/<token>, /healthz)")
@@ -621,8 +706,10 @@ def webhook_subscribe() -> None:
     _, verify = webhooks.webhook_secrets(ctx)
     subscription_id = ctx.app().create_subscription(url, verify)
     webhooks.save_subscription(ctx, {"id": subscription_id, "callback_url": url})
-    say(f"Subscribed (id {subscription_id}); Strava will POST events to {ctx.settings.public_url}"
-        "/strava/webhook/...")
+    say(
+        f"Subscribed (id {subscription_id}); Strava will POST events to {ctx.settings.public_url}"
+        "/strava/webhook/..."
+    )
 
 
 @webhook_app.command("status")

@@ -94,5 +94,7 @@ def setup_logging(level: int, secrets: Iterable[str] = ()) -> SecretRedactor:
     root.setLevel(level)
     # Chatty libraries stay at WARNING unless we are debugging.
     for noisy in ("urllib3", "stravalib", "apscheduler.executors", "alembic.runtime"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
+        logging.getLogger(noisy).setLevel(
+            logging.DEBUG if level <= logging.DEBUG else logging.WARNING
+        )
     return redactor

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,14 +82,14 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Bring the schema to head if it is behind (the embedded default does this on every command)."""
+    """Bring the schema to head if it is behind (the embedded default does this always)."""
     if current_revision(engine) != head_revision(engine):
         log.info("applying database migrations")
         upgrade(engine)
 
 
 class Database:
-    """The engine and a session factory; ``transaction()`` commits on success and rolls back on error."""
+    """The engine and a session factory; ``transaction()`` commits, or rolls back on error."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -106,3 +106,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows changed by an UPDATE, DELETE or INSERT ... ON CONFLICT DO NOTHING."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -7,7 +7,7 @@ columns so a later feature can re-derive what it needs without another API call.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -40,7 +40,7 @@ NAMING_CONVENTION = {
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC in, aware UTC out, on every backend (SQLite would otherwise return naive values)."""
+    """Aware UTC in, aware UTC out, on every backend (SQLite alone would return naive values)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -61,7 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 
 def _athlete_fk() -> Any:

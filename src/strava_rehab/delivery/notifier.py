@@ -34,7 +34,8 @@ class AppriseNotifier:
             import apprise
         except ImportError:  # pragma: no cover - depends on the install
             raise NotificationFailed(
-                "notify.urls is set but apprise is not installed: pip install 'strava-rehab[notify]'"
+                "notify.urls is set but apprise is not installed: "
+                "pip install 'strava-rehab[notify]'"
             ) from None
         self._apprise = apprise.Apprise()
         for index, url in enumerate(urls):

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from strava_rehab.db.engine import Database
+from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import OutboxMessage
 from strava_rehab.delivery.notifier import NotificationFailed, Notifier
 
@@ -76,14 +76,17 @@ def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]:
         claimed = []
         for message in due:
             # Conditional update: if another worker claimed it first, rowcount is 0.
-            won = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message.id,
-                    (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            won = affected(
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == message.id,
+                        (OutboxMessage.claimed_until.is_(None))
+                        | (OutboxMessage.claimed_until < now),
+                    )
+                    .values(status="sending", claimed_until=now + CLAIM_LEASE)
                 )
-                .values(status="sending", claimed_until=now + CLAIM_LEASE)
-            ).rowcount
+            )
             if won:
                 claimed.append(message)
         for message in claimed:
@@ -109,13 +112,13 @@ def send_pending(
         except Exception as exc:  # a channel's own bug must not stop the other messages
             error = f"{type(exc).__name__}: {exc}"
         else:
-            error = None
+            error = ""
         with db.transaction() as session:
             row = session.get(OutboxMessage, message.id)
             if row is None:  # the athlete was deleted meanwhile
                 continue
             row.claimed_until = None
-            if error is None:
+            if not error:
                 row.status, row.sent_at, row.last_error = "sent", now, ""
                 report.sent += 1
                 continue
@@ -127,7 +130,11 @@ def send_pending(
                 log.error("notification %s failed for good: %s", row.dedupe_key, error)
             else:
                 row.status = "pending"
-                row.next_attempt_at = now + timedelta(seconds=retry_base_s * 2 ** (row.attempts - 1))
+                row.next_attempt_at = now + timedelta(
+                    seconds=retry_base_s * 2 ** (row.attempts - 1)
+                )
                 report.failed += 1
-                log.warning("notification %s failed (attempt %d): %s", row.dedupe_key, row.attempts, error)
+                log.warning(
+                    "notification %s failed (attempt %d): %s", row.dedupe_key, row.attempts, error
+                )
     return report

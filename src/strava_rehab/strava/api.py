@@ -103,7 +103,11 @@ class StravaApp:
         response = self.http.request(
             "POST",
             "/api/v3/push_subscriptions",
-            data={**self._credentials(), "callback_url": callback_url, "verify_token": verify_token},
+            data={
+                **self._credentials(),
+                "callback_url": callback_url,
+                "verify_token": verify_token,
+            },
         )
         return int(response.json()["id"])
 

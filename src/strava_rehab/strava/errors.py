@@ -32,9 +32,9 @@ class MissingScope(StravaError):
 class ApplicationInactive(StravaError):
     def __init__(self) -> None:
         super().__init__(
-            "Strava says this API application is inactive. The app owner must have an active Strava "
-            "subscription and an active app: check https://www.strava.com/settings/api, then run "
-            "the command again (see "
+            "Strava says this API application is inactive. The app owner must have an active "
+            "Strava subscription and an active app: check https://www.strava.com/settings/api, "
+            "then run the command again (see "
             "https://support.strava.com/en-us/articles/15401526-strava-api-and-mcp-faq)."
         )
 

@@ -60,7 +60,8 @@ def _message(response: requests.Response) -> str:
     if isinstance(body, dict):
         parts = [str(body.get("message", response.reason))]
         parts += [
-            f"{e.get('resource')}.{e.get('field')}: {e.get('code')}" for e in _error_fields(response)
+            f"{e.get('resource')}.{e.get('field')}: {e.get('code')}"
+            for e in _error_fields(response)
         ]
         return "; ".join(parts)
     return response.reason or str(response.status_code)
@@ -110,7 +111,7 @@ class StravaHttp:
         json: Any = None,
         counted: bool = True,
     ) -> requests.Response:
-        """Send one logical call; ``counted`` calls spend the app's rate budget (the API, not OAuth)."""
+        """Send one logical call; ``counted`` calls (the API, not OAuth) spend the rate budget."""
         url = self.base + path
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         attempt = 0

@@ -111,10 +111,10 @@ class DatabaseRateBudget:
             for bucket in buckets:
                 start = bucket.window_start(now)
                 default_limit = DEFAULT_LIMITS[bucket.name]
-                stmt = insert_cls(RateWindow).values(
+                values = insert_cls(RateWindow).values(
                     bucket=bucket.name, window_start=start, used=1, limit=default_limit
                 )
-                stmt = stmt.on_conflict_do_update(
+                stmt = values.on_conflict_do_update(
                     index_elements=[RateWindow.bucket, RateWindow.window_start],
                     set_={"used": RateWindow.used + 1},
                     where=(RateWindow.used + 1) <= func.floor(RateWindow.limit * self._margin),

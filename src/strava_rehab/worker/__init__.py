@@ -39,9 +39,7 @@ def write_health(ctx: AppContext, job: str, ok: bool, detail: str = "") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
-        json.dumps(
-            {"time": ctx.clock().isoformat(), "job": job, "ok": ok, "detail": detail[:300]}
-        )
+        json.dumps({"time": ctx.clock().isoformat(), "job": job, "ok": ok, "detail": detail[:300]})
     )
     tmp.replace(path)  # atomic: a reader never sees half a file
 
@@ -50,7 +48,9 @@ def cron(expression: str, timezone: str, name: str) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(expression, timezone=timezone)
     except (ValueError, KeyError) as exc:
-        raise ConfigError(f"worker.{name}: not a valid cron expression {expression!r} ({exc})") from None
+        raise ConfigError(
+            f"worker.{name}: not a valid cron expression {expression!r} ({exc})"
+        ) from None
 
 
 class Worker:
@@ -87,7 +87,12 @@ class Worker:
             self.last[name] = {"ok": False, "at": self.ctx.clock()}
             return
         summary = result.summary() if hasattr(result, "summary") else str(result)
-        log.info("job %s done in %.2f s: %s", name, time.monotonic() - started, summary.replace("\n", "; "))
+        log.info(
+            "job %s done in %.2f s: %s",
+            name,
+            time.monotonic() - started,
+            summary.replace("\n", "; "),
+        )
         write_health(self.ctx, name, True, summary)
         self.last[name] = {"ok": True, "at": self.ctx.clock()}
 

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -39,12 +38,8 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("status_message", sa.Text(), nullable=False),
-        sa.Column(
-            "refresh_lease_until", sa.DateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "connected_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("refresh_lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("connected_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_athletes")),
     )
@@ -59,9 +54,7 @@ def upgrade() -> None:
     op.create_table(
         "rate_budget",
         sa.Column("bucket", sa.String(length=20), nullable=False),
-        sa.Column(
-            "window_start", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used", sa.Integer(), nullable=False),
         sa.Column("limit", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("bucket", "window_start", name=op.f("pk_rate_budget")),
@@ -168,12 +161,8 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column(
-            "next_attempt_at", sa.DateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "claimed_until", sa.DateTime(timezone=True), nullable=True
-        ),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
@@ -215,9 +204,7 @@ def upgrade() -> None:
         sa.Column("backfill_next_page", sa.Integer(), nullable=True),
         sa.Column("backfill_done", sa.Boolean(), nullable=False),
         sa.Column("last_sync_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "last_reconcile_at", sa.DateTime(timezone=True), nullable=True
-        ),
+        sa.Column("last_reconcile_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resume_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
