@@ -62,3 +62,16 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(tmp_path: Pa
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.dispose()
+
+
+def test_models_and_migrations_do_not_drift(tmp_path: Path) -> None:
+    """A model change without a migration fails here, before it reaches a runner's database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    db = Database(f"sqlite:///{tmp_path / 'd.db'}")
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    db.dispose()
+    assert diff == []
