@@ -6,10 +6,9 @@ from datetime import date
 from typing import get_args
 
 from strava_rehab.context import AppContext
-from strava_rehab.db.models import PainReportRow
 from strava_rehab.pain import PainReport, parse_pain
 from strava_rehab.pain.model import Side, Timing
-from strava_rehab.post_run import vocabulary
+from strava_rehab.post_run import pain_row, vocabulary
 
 
 class PainLogError(ValueError):
@@ -61,22 +60,5 @@ def log_pain(
         text=note,
     )
     with ctx.db.transaction() as session:
-        session.add(
-            PainReportRow(
-                athlete_id=athlete_id,
-                activity_id=None,
-                local_date=day,
-                source="cli",
-                region=report.region,
-                side=report.side,
-                score=report.score,
-                timing=report.timing,
-                negated=report.negated,
-                trend=None,
-                red_flags=list(report.red_flags),
-                unknown_terms=[],
-                text=note[:2000],
-                created_at=ctx.clock(),
-            )
-        )
+        session.add(pain_row(athlete_id, None, day, "cli", report, ctx.clock()))
     return report

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -232,13 +232,18 @@ def refresh_pain(ctx: AppContext, athlete_id: int, today: date) -> int:
         for row in rows:
             for source, text in pain_texts(ctx.settings, row).items():
                 for report in parse_pain(text, vocab):
-                    session.add(_pain_row(athlete_id, row.id, row.local_date, source, report, now))
+                    session.add(pain_row(athlete_id, row.id, row.local_date, source, report, now))
                     count += 1
     return count
 
 
-def _pain_row(
-    athlete_id: int, activity_id: int | None, day: date, source: str, report: PainReport, now: Any
+def pain_row(
+    athlete_id: int,
+    activity_id: int | None,
+    day: date,
+    source: str,
+    report: PainReport,
+    now: datetime,
 ) -> PainReportRow:
     return PainReportRow(
         athlete_id=athlete_id,

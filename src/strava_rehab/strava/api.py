@@ -63,33 +63,18 @@ class StravaApp:
         )
         return f"{self.http.base}/oauth/authorize?{query}"
 
-    def exchange_code(self, code: str) -> TokenGrant:
+    def _token(self, grant: dict[str, str]) -> TokenGrant:
+        credentials = {"client_id": str(self.client_id), "client_secret": self._secret}
         response = self.http.request(
-            "POST",
-            "/oauth/token",
-            data={
-                "client_id": self.client_id,
-                "client_secret": self._secret,
-                "code": code,
-                "grant_type": "authorization_code",
-            },
-            counted=False,
+            "POST", "/oauth/token", data={**credentials, **grant}, counted=False
         )
         return _grant(response.json())
 
+    def exchange_code(self, code: str) -> TokenGrant:
+        return self._token({"code": code, "grant_type": "authorization_code"})
+
     def refresh(self, refresh_token: str) -> TokenGrant:
-        response = self.http.request(
-            "POST",
-            "/oauth/token",
-            data={
-                "client_id": self.client_id,
-                "client_secret": self._secret,
-                "refresh_token": refresh_token,
-                "grant_type": "refresh_token",
-            },
-            counted=False,
-        )
-        return _grant(response.json())
+        return self._token({"refresh_token": refresh_token, "grant_type": "refresh_token"})
 
     def deauthorize(self, access_token: str) -> None:
         self.http.request(
