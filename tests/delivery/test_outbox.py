@@ -33,15 +33,24 @@ def db(tmp_path: Path) -> Database:
     database = Database(f"sqlite:///{tmp_path / 'o.db'}")
     upgrade(database.engine)
     with database.transaction() as session:
-        session.add(Athlete(id=1, access_token=b"x", refresh_token=b"y", expires_at=NOW,
-                            connected_at=NOW, updated_at=NOW))
+        session.add(
+            Athlete(
+                id=1,
+                access_token=b"x",
+                refresh_token=b"y",
+                expires_at=NOW,
+                connected_at=NOW,
+                updated_at=NOW,
+            )
+        )
     return database
 
 
 def add(db: Database, key: str) -> None:
     with db.transaction() as session:
-        enqueue(session, athlete_id=1, dedupe_key=key, kind="suggestion", title=key, body="b",
-                now=NOW)
+        enqueue(
+            session, athlete_id=1, dedupe_key=key, kind="suggestion", title=key, body="b", now=NOW
+        )
 
 
 def test_enqueue_is_idempotent(db: Database) -> None:

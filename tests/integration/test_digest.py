@@ -14,8 +14,14 @@ def test_digest_is_built_from_the_week_and_sent_once(
     ctx: AppContext, sandbox: Sandbox, connected: int
 ) -> None:
     jobs.run_cycle(ctx)
-    sandbox.add_activity(connected, name="Run", sport_type="Run", distance=8000.0,
-                         moving_time=2700, description="left shin sore 4/10")
+    sandbox.add_activity(
+        connected,
+        name="Run",
+        sport_type="Run",
+        distance=8000.0,
+        moving_time=2700,
+        description="left shin sore 4/10",
+    )
     jobs.run_cycle(ctx)
     assert jobs.send_digests(ctx) == 1
     assert jobs.send_digests(ctx) == 1  # the same ISO week: still one message

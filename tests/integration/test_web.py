@@ -113,3 +113,44 @@ def test_healthz_reports_database_and_embedded_worker(make_ctx: ContextFactory) 
         body = health.json()
         assert body["database"] == "ok" and body["worker"]["running"] is True
     assert not worker.running()  # stopped with the server
+
+
+def test_webhook_commands_subscribe_status_unsubscribe(
+    make_ctx: ContextFactory,
+    sandbox: Sandbox,
+    monkeypatch,
+    capsys,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+
+    import pytest
+
+    from strava_rehab.cli import main
+    from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET
+
+    port = free_port()
+    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
+    for key, value in {
+        "STRAVA_REHAB_DATA_DIR": str(tmp_path / "data"),
+        "STRAVA_REHAB_STRAVA_URL": sandbox.url,
+        "STRAVA_CLIENT_ID": str(CLIENT_ID),
+        "STRAVA_CLIENT_SECRET": CLIENT_SECRET,
+        "STRAVA_REHAB_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    def cli(*args: str) -> str:
+        with pytest.raises(SystemExit) as exit_:
+            main(list(args))
+        assert exit_.value.code in (0, None)
+        return capsys.readouterr().out
+
+    with web_server(ctx, port):
+        assert "Subscribed (id" in cli("webhook", "subscribe")
+        status = json.loads(cli("webhook", "status", "--json"))
+        assert len(status["strava"]) == 1
+        assert status["stored"]["id"] == status["strava"][0]["id"]
+        assert status["strava"][0]["callback_url"].startswith(f"http://127.0.0.1:{port}/strava/")
+        assert "Deleted subscription" in cli("webhook", "unsubscribe")
+        assert json.loads(cli("webhook", "status", "--json")) == {"strava": [], "stored": None}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from strava_rehab import athletes
 from strava_rehab.cli import UserError, app, context, log_level, secrets_of, settings
-from strava_rehab.cli.output import emit_json, say, setup_logging, table
+from strava_rehab.cli.output import emit_json, is_terminal, out, say, setup_logging, table
 from strava_rehab.db.engine import Database, current_revision, downgrade, head_revision, upgrade
 from strava_rehab.db.models import Activity, Athlete, SyncState
 from strava_rehab.sync import sync_athlete
@@ -235,7 +235,13 @@ def sync(
     ids = athletes.resolve_athlete(ctx, athlete)
     if not ids:
         raise UserError("no athlete is connected; run: strava-rehab connect")
-    reports = [sync_athlete(ctx, athlete_id, full=full) for athlete_id in ids]
+    reports = []
+    for athlete_id in ids:
+        if is_terminal() and not as_json:
+            with out.status(f"Syncing athlete {athlete_id} from Strava..."):
+                reports.append(sync_athlete(ctx, athlete_id, full=full))
+        else:
+            reports.append(sync_athlete(ctx, athlete_id, full=full))
     if as_json:
         emit_json(
             [
