@@ -125,9 +125,9 @@ def test_webhook_commands_subscribe_status_unsubscribe(
     import json
 
     import pytest
+    from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET
 
     from strava_rehab.cli import main
-    from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET
 
     port = free_port()
     ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
