@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
+from tests.integration.conftest import ContextFactory, browser, sandbox_ids, stored_ids
 
 from strava_rehab import athletes, jobs
 from strava_rehab.db.engine import upgrade
@@ -12,7 +13,6 @@ from strava_rehab.db.models import SuggestionRow
 from strava_rehab.delivery.description_block import START
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.settings import ConfigError
-from tests.integration.conftest import ContextFactory, browser, sandbox_ids, stored_ids
 
 pytestmark = pytest.mark.postgres
 
