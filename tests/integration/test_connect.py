@@ -148,3 +148,32 @@ def test_athlete_limit_is_enforced(make_ctx, sandbox: Sandbox) -> None:  # type:
     sandbox.set_current_athlete(int(other["id"]))
     with pytest.raises(athletes.ConnectError, match="max_athletes=1"):
         athletes.connect_with_loopback(ctx, browser, timeout_s=10)
+
+
+def test_concurrent_refreshes_of_one_athlete_refresh_once(
+    make_ctx, sandbox: Sandbox, connected: int  # type: ignore[no-untyped-def]
+) -> None:
+    import threading
+
+    workers = [make_ctx() for _ in range(4)]  # like four processes: one engine each
+    sandbox.advance_time(6 * 3600 - 60)
+    sandbox.reset_calls()
+    tokens: list[str] = []
+    errors: list[BaseException] = []
+
+    def refresh(ctx: AppContext) -> None:
+        try:
+            tokens.append(athletes.access_token(ctx, connected))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=refresh, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    refreshes = [c for c in sandbox.calls() if c["path"] == "/oauth/token"]
+    assert len(refreshes) == 1  # a second refresh would have used a dead refresh token
+    assert len(set(tokens)) == 1
+    assert workers[0].athlete_api(tokens[0]).athlete().id == connected
