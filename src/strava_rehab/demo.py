@@ -12,6 +12,7 @@ Every step runs the real ``strava-rehab`` commands in their own processes, over 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -119,7 +120,16 @@ def main() -> int:
 
         _step(3, "Sync, analyse, and write suggestions back (strava-rehab worker --once)")
         print(_cli(env, "worker", "--once").strip())
-        print(_cli(env, "analyze").strip())
+        analysis = json.loads(_cli(env, "analyze", "--json"))
+        m = analysis["metrics"]
+        print(
+            f"\nLoad: last 7 days {m['last_7d_km']:.1f} km, "
+            f"previous 7 {m['previous_7d_km']:.1f} km; "
+            f"longest run in 30 days {m['longest_run_30d_km']:.1f} km."
+        )
+        for f in analysis["findings"][-3:]:
+            print(f"  {f['local_date']} {f['kind']} ({f['band']}): {f['explanation'][:110]}...")
+        print()
         print(_cli(env, "suggestions").strip())
 
         _step(4, "Serve webhooks, then add a new run with a pain note in the sandbox")
