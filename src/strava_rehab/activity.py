@@ -106,7 +106,20 @@ def apply_detail(
     row.perceived_exertion = float(exertion) if isinstance(exertion, int | float) else None
     row.raw_detail = raw
     row.detail_hash = row.summary_hash
+    row.detail_fetched_at = now
 
 
-def needs_detail(row: Activity) -> bool:
-    return row.detail_hash != row.summary_hash
+# Runners often type their note a little after the upload, and a description edit fires no
+# webhook: a run whose detail was read within this long of its end gets one more look after it.
+SECOND_LOOK_AFTER = timedelta(hours=1)
+SECOND_LOOK_UNTIL = timedelta(hours=48)
+
+
+def needs_detail(row: Activity, now: datetime) -> bool:
+    if row.detail_hash != row.summary_hash:
+        return True
+    if row.detail_fetched_at is None:
+        return False
+    end = row.start_utc + timedelta(seconds=row.elapsed_time_s)
+    settled = end + SECOND_LOOK_AFTER
+    return row.detail_fetched_at < settled <= now < row.start_utc + SECOND_LOOK_UNTIL

@@ -137,7 +137,7 @@ def _fetch_details(ctx: AppContext, api: AthleteApi, athlete_id: int, report: Sy
             )
             .order_by(Activity.start_utc.desc())
         ).all()
-        pending = [row.id for row in candidates if needs_detail(row)]
+        pending = [row.id for row in candidates if needs_detail(row, ctx.clock())]
     for activity_id in pending:
         try:
             raw = api.activity(activity_id)

@@ -151,7 +151,9 @@ def test_athlete_limit_is_enforced(make_ctx, sandbox: Sandbox) -> None:  # type:
 
 
 def test_concurrent_refreshes_of_one_athlete_refresh_once(
-    make_ctx, sandbox: Sandbox, connected: int  # type: ignore[no-untyped-def]
+    make_ctx,
+    sandbox: Sandbox,
+    connected: int,  # type: ignore[no-untyped-def]
 ) -> None:
     import threading
 

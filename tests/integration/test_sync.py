@@ -242,3 +242,30 @@ def test_other_sports_are_kept_but_not_counted_and_private_runs_count(
 @pytest.fixture
 def connected_id(connected: int) -> int:
     return connected
+
+
+def test_a_note_typed_after_the_upload_is_read_on_the_second_look(
+    ctx: AppContext, sandbox: Sandbox, connected_id: int
+) -> None:
+    assert sync_athlete(ctx, connected_id).complete
+    start = sandbox.now() - timedelta(minutes=50)
+    run = sandbox.add_activity(
+        connected_id,
+        name="Lunch run",
+        sport_type="Run",
+        distance=6000.0,
+        moving_time=1900,
+        elapsed_time=2000,
+        start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    run_id = int(run["id"])
+    assert run_id in sync_athlete(ctx, connected_id).details
+    # The runner adds the note afterwards: a description edit fires no event.
+    sandbox.update_activity(run_id, description="left shin sore 4/10")
+    sandbox.advance_time(2 * 3600)
+    assert run_id in sync_athlete(ctx, connected_id).details  # the one second look
+    with ctx.db.transaction() as session:
+        row = session.get(Activity, run_id)
+        assert row is not None and row.description == "left shin sore 4/10"
+    sandbox.advance_time(3600)
+    assert run_id not in sync_athlete(ctx, connected_id).details  # and only one

@@ -113,6 +113,7 @@ class Activity(Base):
     private_note: Mapped[str | None] = mapped_column(Text)
     perceived_exertion: Mapped[float | None] = mapped_column(Float)
     detail_hash: Mapped[str | None] = mapped_column(String(64))
+    detail_fetched_at: Mapped[datetime | None]
     raw_summary: Mapped[dict[str, Any]]
     raw_detail: Mapped[dict[str, Any] | None]
     analysed_hash: Mapped[str | None] = mapped_column(String(64))
