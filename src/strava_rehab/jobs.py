@@ -34,7 +34,7 @@ class CycleReport:
     def summary(self) -> str:
         parts = [s.summary() for s in self.synced] + [p.summary() for p in self.post_run]
         if self.inbox:
-            parts.append(f"inbox: {self.inbox.processed} processed, {self.inbox.failed} failed")
+            parts.append(self.inbox.summary())
         if self.outbox:
             parts.append(
                 f"outbox: {self.outbox.sent} sent, {self.outbox.failed} to retry, "

@@ -88,8 +88,9 @@ def _library(directory: Path | None) -> Library:
 
 
 @cache
-def _vocabulary(language: str) -> Vocabulary:
-    return load_vocabulary(default_vocabulary_path(language))
+def _vocabulary(language: str) -> tuple[Vocabulary, str]:
+    path = default_vocabulary_path(language)
+    return load_vocabulary(path), hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def library() -> Library:
@@ -97,6 +98,11 @@ def library() -> Library:
 
 
 def vocabulary(settings: Settings) -> Vocabulary:
+    return _vocabulary(settings.pain_language)[0]
+
+
+def vocabulary_with_hash(settings: Settings) -> tuple[Vocabulary, str]:
+    """The vocabulary and a hash of its file: a changed vocabulary means notes are read again."""
     return _vocabulary(settings.pain_language)
 
 
@@ -161,13 +167,32 @@ def _window_start(ctx: AppContext, today: date) -> date:
     return today - timedelta(days=ctx.settings.detail_window_days)
 
 
+def _finding_key(f: Finding) -> tuple[Any, ...]:
+    return (
+        f.activity_id,
+        f.local_date,
+        f.kind,
+        f.band,
+        f.severity,
+        round(f.value, 6),
+        None if f.reference is None else round(f.reference, 6),
+        None if f.ratio is None else round(f.ratio, 6),
+        f.hazard_ratio,
+        f.explanation,
+        f.source,
+    )
+
+
 def refresh_findings(ctx: AppContext, athlete_id: int, today: date) -> int:
-    """Recompute the findings of the recent window (edits and deletes included)."""
+    """Recompute the findings of the recent window (edits and deletes included).
+
+    The analysis runs outside any write transaction, and the stored findings are rewritten
+    only when they changed, so a pass with nothing new takes no write lock at all.
+    """
     cutoff = _window_start(ctx, today)
     thresholds = ctx.settings.analysis
     since = cutoff - timedelta(days=thresholds.spike_window_days + 14)
-    now = ctx.clock()
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         runs = [
             run_session(row)
             for row in session.scalars(
@@ -178,15 +203,25 @@ def refresh_findings(ctx: AppContext, athlete_id: int, today: date) -> int:
                 )
             )
         ]
-        report = analyze(
-            runs, as_of=max([today, *(r.local_date for r in runs)]), thresholds=thresholds
-        )
+        stored = {
+            _finding_key(finding_of(row))
+            for row in session.scalars(
+                select(FindingRow).where(
+                    FindingRow.athlete_id == athlete_id, FindingRow.local_date >= cutoff
+                )
+            )
+        }
+    report = analyze(runs, as_of=max([today, *(r.local_date for r in runs)]), thresholds=thresholds)
+    fresh = [f for f in report.findings if f.local_date >= cutoff]
+    if {_finding_key(f) for f in fresh} == stored and len(fresh) == len(stored):
+        return len(fresh)
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
         session.execute(
             delete(FindingRow).where(
                 FindingRow.athlete_id == athlete_id, FindingRow.local_date >= cutoff
             )
         )
-        fresh = [f for f in report.findings if f.local_date >= cutoff]
         for f in fresh:
             session.add(
                 FindingRow(
@@ -205,16 +240,18 @@ def refresh_findings(ctx: AppContext, athlete_id: int, today: date) -> int:
                     computed_at=now,
                 )
             )
-        return len(fresh)
+    return len(fresh)
 
 
 def refresh_pain(ctx: AppContext, athlete_id: int, today: date) -> int:
-    """Re-read pain from the recent activities' own text (hand-logged reports are kept)."""
+    """Read pain from the recent activities' own text (hand-logged reports are kept).
+
+    An activity is parsed again only when its text, the sources read or the vocabulary changed
+    (``Activity.analysed_hash``), so re-running a pass writes nothing.
+    """
     cutoff = _window_start(ctx, today)
-    vocab = vocabulary(ctx.settings)
-    now = ctx.clock()
-    count = 0
-    with ctx.db.transaction() as session:
+    vocab, vocab_hash = vocabulary_with_hash(ctx.settings)
+    with ctx.db.read() as session:
         rows = session.scalars(
             select(Activity).where(
                 Activity.athlete_id == athlete_id,
@@ -222,18 +259,39 @@ def refresh_pain(ctx: AppContext, athlete_id: int, today: date) -> int:
                 Activity.detail_hash.is_not(None),
             )
         ).all()
-        ids = [row.id for row in rows]
-        if ids:
+        work = []
+        for row in rows:
+            texts = pain_texts(ctx.settings, row)
+            fingerprint = _hash([texts, vocab_hash])
+            if fingerprint != row.analysed_hash:
+                work.append((row.id, row.local_date, texts, fingerprint))
+    if not work:
+        return 0
+    parsed = [
+        (
+            activity_id,
+            day,
+            fingerprint,
+            [(source, r) for source, text in texts.items() for r in parse_pain(text, vocab)],
+        )
+        for activity_id, day, texts, fingerprint in work
+    ]
+    now = ctx.clock()
+    count = 0
+    with ctx.db.transaction() as session:
+        for activity_id, day, fingerprint, reports in parsed:
+            activity = session.get(Activity, activity_id)
+            if activity is None:  # deleted meanwhile
+                continue
             session.execute(
                 delete(PainReportRow).where(
-                    PainReportRow.activity_id.in_(ids), PainReportRow.source != "cli"
+                    PainReportRow.activity_id == activity_id, PainReportRow.source != "cli"
                 )
             )
-        for row in rows:
-            for source, text in pain_texts(ctx.settings, row).items():
-                for report in parse_pain(text, vocab):
-                    session.add(pain_row(athlete_id, row.id, row.local_date, source, report, now))
-                    count += 1
+            for source, report in reports:
+                session.add(pain_row(athlete_id, activity_id, day, source, report, now))
+                count += 1
+            activity.analysed_hash = fingerprint
     return count
 
 
@@ -270,7 +328,7 @@ def _hash(data: Any) -> str:
 def _eligible(ctx: AppContext, athlete: Athlete, today: date) -> list[Activity]:
     cutoff = _window_start(ctx, today)
     first_day = (athlete.connected_at - FIRST_SUGGESTION_LOOKBACK).date()
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         return list(
             session.scalars(
                 select(Activity)
@@ -289,7 +347,7 @@ def _situation(
     ctx: AppContext, activity: Activity, states: list[ProtocolState]
 ) -> tuple[Situation, str]:
     since = activity.local_date - timedelta(days=PAIN_HISTORY_DAYS)
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         pain_rows = session.scalars(
             select(PainReportRow)
             .where(
@@ -335,7 +393,7 @@ def _situation(
 
 
 def _current_states(ctx: AppContext, athlete_id: int) -> list[ProtocolState]:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         return [
             ProtocolState(
                 protocol_id=r.protocol_id,
@@ -424,7 +482,7 @@ def decide_suggestions(ctx: AppContext, athlete: Athlete, today: date) -> list[S
     policy = policy_of(ctx.settings)
     rows: list[SuggestionRow] = []
     for activity in _eligible(ctx, athlete, today):
-        with ctx.db.transaction() as session:
+        with ctx.db.read() as session:
             existing = session.scalar(
                 select(SuggestionRow).where(SuggestionRow.activity_id == activity.id)
             )

@@ -7,7 +7,9 @@ an athlete must cascade to everything stored about them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "strava_rehab_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -50,7 +53,9 @@ def make_engine(url: str) -> Engine:
     def _sqlite_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two processes never both read-then-write the
         # same row and deadlock on upgrade; the busy timeout makes the second one wait instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (``Database.read``) starts a deferred transaction and never waits on it.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -88,6 +93,43 @@ def ensure_schema(engine: Engine) -> None:
         upgrade(engine)
 
 
+class FairWriteLock:
+    """First come, first served: the order in which this process's threads get to write.
+
+    SQLite's busy handler polls with growing sleeps (up to 100 ms), so a webhook that has to
+    answer Strava quickly can keep losing the write lock to the worker's back-to-back writes.
+    Queuing writers of one process on tickets hands the lock over at once and in order; other
+    processes still meet at SQLite's lock and busy timeout. Re-entrant for the owning thread.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0
+        self._serving = 0
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return
+            ticket = self._next
+            self._next += 1
+            while self._serving != ticket:
+                self._cond.wait()
+            self._owner, self._depth = me, 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._serving += 1
+                self._cond.notify_all()
+
+
 class Database:
     """The engine and a session factory; ``transaction()`` commits, or rolls back on error."""
 
@@ -95,10 +137,22 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+        self._write_lock: contextlib.AbstractContextManager[None] = (
+            FairWriteLock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
+        with self._write_lock, self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot: on SQLite it takes no write lock, so writers are not held up."""
+        with self._readers() as session, session.begin():
             yield session
 
     def session(self) -> Session:

@@ -58,6 +58,9 @@ class Worker:
         self.ctx = ctx
         self.stop = threading.Event()
         self.last: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._again: set[str] = set()
         settings = ctx.settings.worker
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -78,6 +81,25 @@ class Worker:
         }
 
     def _run(self, name: str) -> None:
+        with self._lock:
+            self._running.add(name)
+            self._again.discard(name)
+        try:
+            while True:
+                self._run_once(name)
+                with self._lock:
+                    # Woken while running (a webhook during the drain): go again right away.
+                    # Deciding and leaving happen under one lock, so no wake falls in between.
+                    if name not in self._again or self.stop.is_set():
+                        self._running.discard(name)
+                        return
+                    self._again.discard(name)
+        except BaseException:
+            with self._lock:
+                self._running.discard(name)
+            raise
+
+    def _run_once(self, name: str) -> None:
         started = time.monotonic()
         try:
             result = self._jobs[name](self.ctx, self.stop)
@@ -114,6 +136,10 @@ class Worker:
 
     def wake(self, name: str = "inbox") -> None:
         """Run a job now (a webhook just arrived) instead of waiting for its interval."""
+        with self._lock:
+            if name in self._running:
+                self._again.add(name)  # the running job goes round once more when it ends
+                return
         job = self.scheduler.get_job(name)
         if job is not None:
             job.modify(next_run_time=datetime.now(job.trigger.timezone))
