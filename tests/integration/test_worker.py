@@ -152,3 +152,31 @@ def test_worker_jobs_are_configured_single_instance_and_coalescing(
 def test_bad_cron_expression_is_a_config_error(make_ctx: ContextFactory) -> None:
     with pytest.raises(ConfigError, match="worker.sync_cron"):
         Worker(make_ctx(worker={"sync_cron": "every half hour"}))
+
+
+def test_a_wake_during_a_running_job_runs_it_again_at_once(make_ctx: ContextFactory) -> None:
+    import threading
+
+    worker = Worker(make_ctx(worker={"inbox_interval_s": 3600}))
+    started, release = threading.Event(), threading.Event()
+    runs: list[float] = []
+
+    def slow_inbox(ctx: AppContext, stop: threading.Event) -> str:
+        runs.append(time.monotonic())
+        started.set()
+        release.wait(5)
+        return "drained"
+
+    worker._jobs["inbox"] = slow_inbox
+    worker.start(catch_up=False)
+    try:
+        worker.wake("inbox")
+        assert started.wait(5)
+        worker.wake("inbox")  # a webhook arrives while the drain runs
+        release.set()
+        deadline = time.monotonic() + 5
+        while len(runs) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(runs) == 2  # not an hour later, at the next interval
+    finally:
+        worker.shutdown()
