@@ -212,7 +212,9 @@ def wait_inbox_empty(ctx: AppContext, timeout_s: float) -> float | None:
     return None
 
 
-def post_events(hook: str, events: list[dict[str, Any]]) -> tuple[list[float], collections.Counter]:
+def post_events(
+    hook: str, events: list[dict[str, Any]]
+) -> tuple[list[float], collections.Counter[str]]:
     timings: list[float] = []
     statuses: collections.Counter[str] = collections.Counter()
     with requests.Session() as http:
@@ -243,7 +245,7 @@ def ack_events(
 
 
 def report_ack(
-    label: str, timings: list[float], statuses: collections.Counter, stored_ms: list[float]
+    label: str, timings: list[float], statuses: collections.Counter[str], stored_ms: list[float]
 ) -> bool:
     p50, p95, p99 = (percentile(timings, p) for p in (50, 95, 99))
     met = p99 < ACK_TARGET_P99_MS

@@ -126,17 +126,15 @@ def cli_env(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_whole_cli_flow_with_json_output(
     capsys: pytest.CaptureFixture[str], sandbox: Sandbox, cli_env: dict[str, str]
 ) -> None:
+    params: dict[str, str | int] = {
+        "client_id": 12345,
+        "redirect_uri": "http://localhost/cb",
+        "response_type": "code",
+        "scope": "read,activity:read_all,activity:write",
+        "state": "s",
+    }
     authorize = requests.get(
-        f"{sandbox.url}/oauth/authorize",
-        params={
-            "client_id": 12345,
-            "redirect_uri": "http://localhost/cb",
-            "response_type": "code",
-            "scope": "read,activity:read_all,activity:write",
-            "state": "s",
-        },
-        allow_redirects=False,
-        timeout=5,
+        f"{sandbox.url}/oauth/authorize", params=params, allow_redirects=False, timeout=5
     ).headers["Location"]
     code, out, _ = cli(capsys, "connect", "--code", authorize)
     assert code == 0 and "Connected" in out and "activity:write" in out

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 from sqlalchemy import select
-from tests.integration.conftest import browser
+from tests.integration.conftest import ContextFactory, browser
 
 from strava_rehab import athletes
 from strava_rehab.context import AppContext
@@ -58,7 +59,7 @@ def test_forged_or_reused_state_is_refused(ctx: AppContext, sandbox: Sandbox) ->
         athletes.complete_connect(ctx, "code", "read", "forged-state")
 
 
-def test_tokens_are_not_stored_in_clear(ctx: AppContext, connected: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_are_not_stored_in_clear(ctx: AppContext, connected: int, tmp_path: Path) -> None:
     token = athletes.access_token(ctx, connected)
     with ctx.db.transaction() as session:
         row = session.get(Athlete, connected)
@@ -141,7 +142,7 @@ def test_disconnect_deauthorizes_and_deletes_everything(
     assert response.status_code == 401
 
 
-def test_athlete_limit_is_enforced(make_ctx, sandbox: Sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_athlete_limit_is_enforced(make_ctx: ContextFactory, sandbox: Sandbox) -> None:
     ctx = make_ctx(max_athletes=1)
     athletes.connect_with_loopback(ctx, browser, timeout_s=10)
     other = sandbox.add_athlete(firstname="Second", lastname="Runner")
@@ -151,9 +152,9 @@ def test_athlete_limit_is_enforced(make_ctx, sandbox: Sandbox) -> None:  # type:
 
 
 def test_concurrent_refreshes_of_one_athlete_refresh_once(
-    make_ctx,
+    make_ctx: ContextFactory,
     sandbox: Sandbox,
-    connected: int,  # type: ignore[no-untyped-def]
+    connected: int,
 ) -> None:
     import threading
 

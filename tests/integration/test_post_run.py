@@ -10,6 +10,7 @@ from tests.integration.conftest import ContextFactory, browser
 from tests.integration.servers import NotificationSink, free_port, web_server
 
 from strava_rehab import athletes, jobs, webhooks
+from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Athlete, Delivery, OutboxMessage, SuggestionRow
 from strava_rehab.delivery.description_block import END, START
 from strava_rehab.sandbox import Sandbox
@@ -74,9 +75,9 @@ def test_shin_pain_after_a_spike_gets_hip_strength_and_a_load_warning(
 
 
 def test_running_the_cycle_again_writes_nothing(
-    ctx,
+    ctx: AppContext,
     sandbox: Sandbox,
-    connected: int,  # type: ignore[no-untyped-def]
+    connected: int,
 ) -> None:
     jobs.run_cycle(ctx)
     new_pain_run(sandbox, connected)
@@ -89,9 +90,9 @@ def test_running_the_cycle_again_writes_nothing(
 
 
 def test_edit_that_removes_the_pain_replaces_our_block(
-    ctx,
+    ctx: AppContext,
     sandbox: Sandbox,
-    connected: int,  # type: ignore[no-untyped-def]
+    connected: int,
 ) -> None:
     jobs.run_cycle(ctx)
     run_id = new_pain_run(sandbox, connected)
@@ -107,9 +108,9 @@ def test_edit_that_removes_the_pain_replaces_our_block(
 
 
 def test_undo_restores_the_original_text_byte_for_byte(
-    ctx,
+    ctx: AppContext,
     sandbox: Sandbox,
-    connected: int,  # type: ignore[no-untyped-def]
+    connected: int,
 ) -> None:
     jobs.run_cycle(ctx)
     run_id = new_pain_run(sandbox, connected)
@@ -149,9 +150,9 @@ def test_opt_out_tag_and_missing_write_scope_are_respected(
 
 
 def test_dry_run_shows_but_writes_nothing(
-    ctx,
+    ctx: AppContext,
     sandbox: Sandbox,
-    connected: int,  # type: ignore[no-untyped-def]
+    connected: int,
 ) -> None:
     run_id = new_pain_run(sandbox, connected)
     sandbox.reset_calls()

@@ -220,10 +220,10 @@ def test_local_date_comes_from_the_activity_timezone(
     )
     sync_athlete(ctx, connected_id)
     with ctx.db.transaction() as session:
-        row = session.get(Activity, int(late["id"]))
-        assert row is not None
-        assert row.start_utc.date() == utc_day
-        assert row.local_date == utc_day + timedelta(days=1)
+        late_row = session.get(Activity, int(late["id"]))
+        assert late_row is not None
+        assert late_row.start_utc.date() == utc_day
+        assert late_row.local_date == utc_day + timedelta(days=1)
 
 
 def test_other_sports_are_kept_but_not_counted_and_private_runs_count(

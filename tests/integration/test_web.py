@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import func, select
 from tests.integration.conftest import ContextFactory
@@ -118,9 +120,9 @@ def test_healthz_reports_database_and_embedded_worker(make_ctx: ContextFactory) 
 def test_webhook_commands_subscribe_status_unsubscribe(
     make_ctx: ContextFactory,
     sandbox: Sandbox,
-    monkeypatch,
-    capsys,
-    tmp_path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     import json
 
@@ -144,7 +146,7 @@ def test_webhook_commands_subscribe_status_unsubscribe(
         with pytest.raises(SystemExit) as exit_:
             main(list(args))
         assert exit_.value.code in (0, None)
-        return capsys.readouterr().out
+        return str(capsys.readouterr().out)
 
     with web_server(ctx, port):
         assert "Subscribed (id" in cli("webhook", "subscribe")

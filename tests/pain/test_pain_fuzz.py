@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pain_support import english
+from tests.pain.pain_support import english
 
 from strava_rehab.pain import MAX_NOTE_CHARS, RED_FLAG_IDS, REGION_IDS, PainReport, parse_pain
 

@@ -6,7 +6,7 @@ Each row is a note and the reports it must give, in order: (region, side, score,
 from __future__ import annotations
 
 import pytest
-from pain_support import english
+from tests.pain.pain_support import english
 
 from strava_rehab.pain import MAX_NOTE_CHARS, PainReport, parse_pain
 

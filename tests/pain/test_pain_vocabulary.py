@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pain_support import english_data, write_toml
+from tests.pain.pain_support import english_data, write_toml
 
 from strava_rehab.content import CONTENT_DIR_ENV
 from strava_rehab.pain import (

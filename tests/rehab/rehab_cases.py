@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rehab_builders import entry, pain, situation, spike, state
+from tests.rehab.rehab_builders import entry, pain, situation, spike, state
 
 from strava_rehab.rehab import Situation
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rehab_builders import day, library, pain, situation, state
-from rehab_cases import CASES, Case
+from tests.rehab.rehab_builders import day, library, pain, situation, state
+from tests.rehab.rehab_cases import CASES, Case
 
 from strava_rehab.rehab import Decision, RehabPolicy, decide
 

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rehab_builders import library, pain, situation
+from tests.rehab.rehab_builders import library, pain, situation
 
 from strava_rehab.content import content_dir
 from strava_rehab.rehab import LibraryError, decide, load_library

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rehab_builders import TODAY, library
+from tests.rehab.rehab_builders import TODAY, library
 
 from strava_rehab.load.model import Finding
 from strava_rehab.pain.model import PainReport

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from rehab_builders import entry, library, pain, situation, spike, state
-from rehab_cases import CASES, Case
+from tests.rehab.rehab_builders import entry, library, pain, situation, spike, state
+from tests.rehab.rehab_cases import CASES, Case
 
 from strava_rehab.rehab import Decision, decide, render_private, render_public
 from strava_rehab.rehab.render import MORE
