@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import webbrowser
 from datetime import date
 from typing import Annotated, Any
@@ -451,9 +452,26 @@ def analyze(
     )
     if not recent:
         say("No findings in the last 6 weeks.")
-    for f in recent:
-        say(f"[bold]{f.local_date} {f.kind} ({f.band})[/bold]: {f.explanation}")
+        return
+    # The first sentence carries this run's numbers; the rest is the evidence, said once per kind.
+    table(
+        "Findings, last 6 weeks",
+        ["date", "finding", "band", "what happened"],
+        [
+            [f.local_date, f.kind.replace("_", " "), f.band, _first_sentence(f.explanation)]
+            for f in recent
+        ],
+    )
+    latest = {(f.kind, f.band): f for f in recent}
+    for (kind, band), f in latest.items():
+        evidence = f.explanation[len(_first_sentence(f.explanation)) :].strip()
+        say(f"[bold]{kind.replace('_', ' ')} ({band})[/bold]: {evidence}")
         say(f"  source: {f.source}")
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?[.!?])(\s+[A-Z]|$)", text, flags=re.DOTALL)
+    return match.group(1) if match else text
 
 
 # --- pain ----------------------------------------------------------------------------------------
