@@ -156,6 +156,10 @@ def test_whole_cli_flow_with_json_output(
     assert any(f["kind"] == "session_spike" for f in analysis["findings"]), [
         (f["kind"], f["local_date"]) for f in analysis["findings"]
     ]
+    code, out, _ = cli(capsys, "analyze")
+    assert code == 0 and "Last 14 days" in out and "Current figures" in out
+    assert "session spike" in out and "source: Frandsen" in out
+    assert out.count("source: Frandsen") == 1  # the evidence is said once, not per finding
 
     code, out, _ = cli(capsys, "pain", "log", "shinbone", "3", "--side", "left", "--when", "during")
     assert code == 0 and "shin 3/10" in out
