@@ -63,5 +63,6 @@ def open_context(
         max_retries=settings.http_max_retries,
         backoff_s=backoff_s,
         clock=clock,
+        max_rate_wait_s=settings.rate_limit_max_wait_s,
     )
     return AppContext(settings=settings, db=db, vault=vault_for(settings), http=http, clock=clock)

@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     http_max_retries: int = Field(default=3, ge=0, le=10)
     token_refresh_margin_s: int = Field(default=600, ge=0, le=3600)
     rate_safety_margin: float = Field(default=0.95, gt=0, le=1)
+    rate_limit_max_wait_s: float = Field(default=30.0, ge=0, le=120)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     analysis: LoadThresholds = Field(default_factory=LoadThresholds)
     rehab: RehabPolicy = Field(default_factory=RehabPolicy)

@@ -189,6 +189,10 @@ def test_whole_cli_flow_with_json_output(
 
     code, out, _ = cli(capsys, "athletes", "--json")
     assert json.loads(out)[0]["status"] == "connected"
+    code, out, _ = cli(capsys, "disconnect", "--dry-run")
+    assert code == 0 and "Would deauthorize" in out
+    code, out, _ = cli(capsys, "athletes", "--json")
+    assert json.loads(out)[0]["status"] == "connected"  # the dry run changed nothing
     code, out, _ = cli(capsys, "disconnect", "--yes")
     assert code == 0
     code, out, _ = cli(capsys, "athletes", "--json")

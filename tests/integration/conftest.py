@@ -46,7 +46,7 @@ def make_ctx(tmp_path: Path, sandbox: Sandbox) -> Iterator[ContextFactory]:
             strava_url=sandbox.url,
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
-            **overrides,
+            **{"rate_limit_max_wait_s": 0, **overrides},
         )
         ctx = open_context(settings, clock=sandbox.now, backoff_s=0.01)
         opened.append(ctx)

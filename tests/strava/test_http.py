@@ -123,6 +123,22 @@ def test_429_is_not_retried_and_says_when_work_resumes() -> None:
 
 
 @responses.activate
+def test_429_seconds_before_the_window_turns_is_retried_once_it_has() -> None:
+    moments = iter(
+        [datetime(2026, 11, 27, 9, 14, 50, tzinfo=UTC)] * 4
+        + [datetime(2026, 11, 27, 9, 15, 1, tzinfo=UTC)] * 4
+    )
+    sleeps: list[float] = []
+    http = StravaHttp(BASE, max_retries=2, clock=lambda: next(moments), sleep=sleeps.append)
+    responses.get(
+        f"{BASE}/api/v3/activities/5", status=429, json={"message": "Rate Limit"}, headers=HEADERS
+    )
+    responses.get(f"{BASE}/api/v3/activities/5", json={"id": 5}, headers=HEADERS)
+    assert AthleteApi(http, "t").activity(5) == {"id": 5}
+    assert sleeps == [pytest.approx(11.0)]  # until 09:15:00, plus a second
+
+
+@responses.activate
 def test_429_on_the_daily_limit_resumes_at_utc_midnight() -> None:
     responses.get(
         f"{BASE}/api/v3/athlete",

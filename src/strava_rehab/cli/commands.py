@@ -166,6 +166,7 @@ def connect(
 def disconnect(
     athlete: AthleteOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Deauthorize at Strava and delete everything stored about the athlete."""
     ctx = context()
@@ -174,6 +175,16 @@ def disconnect(
         raise UserError(f"{len(ids)} athletes are connected; name one with --athlete ID")
     if not ids:
         raise UserError("no athlete is connected")
+    if dry_run:
+        with ctx.db.read() as session:
+            count = len(
+                session.scalars(select(Activity.id).where(Activity.athlete_id == ids[0])).all()
+            )
+        say(
+            f"Would deauthorize athlete {ids[0]} at Strava and delete their data "
+            f"({count} activities, with their pain reports, findings and suggestions)."
+        )
+        return
     if not yes and not typer.confirm(f"Disconnect athlete {ids[0]} and delete all their data?"):
         raise typer.Abort()
     athletes.disconnect(ctx, ids[0])
@@ -721,12 +732,15 @@ app.add_typer(webhook_app, name="webhook")
 
 
 @webhook_app.command("subscribe")
-def webhook_subscribe() -> None:
+def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
     """Create the subscription (serve must already answer at public_url)."""
     from strava_rehab import webhooks
 
     ctx = context()
     url = webhooks.callback_url(ctx)
+    if dry_run:
+        say(f"Would ask Strava to POST events to {ctx.settings.public_url}/strava/webhook/...")
+        return
     _, verify = webhooks.webhook_secrets(ctx)
     subscription_id = ctx.app().create_subscription(url, verify)
     webhooks.save_subscription(ctx, {"id": subscription_id, "callback_url": url})
@@ -755,12 +769,16 @@ def webhook_status(as_json: JsonOpt = False) -> None:
 
 
 @webhook_app.command("unsubscribe")
-def webhook_unsubscribe() -> None:
+def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
     """Delete the app's subscription at Strava."""
     from strava_rehab import webhooks
 
     ctx = context()
     remote = ctx.app().list_subscriptions()
+    if dry_run:
+        for sub in remote:
+            say(f"Would delete subscription {sub['id']}.")
+        return
     for sub in remote:
         ctx.app().delete_subscription(int(sub["id"]))
         say(f"Deleted subscription {sub['id']}.")

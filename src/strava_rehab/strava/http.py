@@ -88,6 +88,7 @@ class StravaHttp:
         backoff_s: float = 0.5,
         clock: Clock = utc_now,
         sleep: Sleep = time.sleep,
+        max_rate_wait_s: float = 30.0,
     ) -> None:
         self.base = strava_url.rstrip("/")
         self.budget: RateBudget = budget or UnlimitedBudget()
@@ -98,6 +99,7 @@ class StravaHttp:
         self.backoff_s = backoff_s
         self.clock = clock
         self.sleep = sleep
+        self.max_rate_wait_s = max_rate_wait_s
         self.calls = 0
 
     def request(
@@ -144,6 +146,18 @@ class StravaHttp:
                 self._backoff(attempt, f"HTTP {response.status_code} on {method} {path}")
                 attempt += 1
                 continue
+            if response.status_code == 429 and attempt < self.max_retries:
+                # Worth waiting only when the window turns over within seconds; otherwise the
+                # job ends and resumes later (a retry inside the window would still count).
+                resume_at, _ = _rate_limit_resume(response.headers, self.clock())
+                wait = (resume_at - self.clock()).total_seconds() + 1
+                if wait <= self.max_rate_wait_s:
+                    log.warning(
+                        "HTTP 429 on %s %s; the window resets in %.0f s", method, path, wait
+                    )
+                    self.sleep(max(wait, 0.0))
+                    attempt += 1
+                    continue
             self._raise_for(response, method, path)
             return response
 
