@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 a user or configuration error (the message says what to do),
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -106,9 +107,14 @@ def version() -> None:
     print(__version__)
 
 
+# The command modules, one per topic, in the order ``--help`` lists them.
+COMMAND_MODULES = ("connecting", "syncing", "reports", "running", "admin")
+
+
 def _register() -> None:
-    # Imported here so each command module can import ``app`` and helpers from this one.
-    from strava_rehab.cli import commands  # noqa: F401
+    # Imported late: each command module imports ``app`` and the helpers from this one.
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"strava_rehab.cli.{name}")
 
 
 def _user_errors() -> tuple[type[Exception], ...]:

@@ -1,0 +1,130 @@
+"""Connecting and disconnecting athletes."""
+
+from __future__ import annotations
+
+import webbrowser
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+
+from strava_rehab import athletes
+from strava_rehab.cli import UserError, app, context
+from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
+from strava_rehab.cli.output import emit_json, say, table
+from strava_rehab.db.models import Activity, Athlete, SyncState
+
+# --- connecting ----------------------------------------------------------------------------------
+
+
+def _report_connect(result: athletes.ConnectResult) -> None:
+    verb = "Reconnected" if result.reconnected else "Connected"
+    say(f"{verb} {result.name} (athlete {result.athlete_id}).")
+    say(f"Granted scopes: {', '.join(result.granted) or 'none'}")
+    for scope, effect in result.missing.items():
+        say(f"  missing {scope}: {effect}. Reconnect and tick it to enable.")
+
+
+@app.command()
+def connect(
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the authorize URL instead of opening it.")
+    ] = False,
+    code: Annotated[
+        str | None,
+        typer.Option(
+            "--code",
+            help="Exchange a code pasted by hand (headless servers): the code, or better the whole "
+            "URL Strava sent you back to, which also tells the granted scopes.",
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Loopback callback port (0 = any free port).")] = 0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the browser.")] = 300.0,
+) -> None:
+    """Connect a Strava account (scopes read, activity:read_all, activity:write)."""
+    ctx = context()
+    if code is not None:
+        bare, scope = athletes.parse_pasted_code(code)
+        if scope is None:
+            say("The granted scopes are unknown from a bare code; assuming those requested.")
+        result = athletes.complete_connect(ctx, bare, scope or ctx.settings.scopes, None)
+    else:
+
+        def open_url(url: str) -> None:
+            if no_browser or not webbrowser.open(url):
+                say("Open this URL in a browser and authorize strava-rehab:")
+                print(url, flush=True)
+            else:
+                say("Opened Strava in your browser; waiting for you to authorize...")
+
+        result = athletes.connect_with_loopback(ctx, open_url, port=port, timeout_s=timeout)
+    _report_connect(result)
+
+
+@app.command()
+def disconnect(
+    athlete: AthleteOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Deauthorize at Strava and delete everything stored about the athlete."""
+    ctx = context()
+    ids = athletes.resolve_athlete(ctx, athlete)
+    if athlete is None and len(ids) > 1:
+        raise UserError(f"{len(ids)} athletes are connected; name one with --athlete ID")
+    if not ids:
+        raise UserError("no athlete is connected")
+    if dry_run:
+        with ctx.db.read() as session:
+            count = len(
+                session.scalars(select(Activity.id).where(Activity.athlete_id == ids[0])).all()
+            )
+        say(
+            f"Would deauthorize athlete {ids[0]} at Strava and delete their data "
+            f"({count} activities, with their pain reports, findings and suggestions)."
+        )
+        return
+    if not yes and not typer.confirm(f"Disconnect athlete {ids[0]} and delete all their data?"):
+        raise typer.Abort()
+    athletes.disconnect(ctx, ids[0])
+    say(f"Disconnected athlete {ids[0]} and deleted their data.")
+
+
+@app.command("athletes")
+def list_athletes(as_json: JsonOpt = False) -> None:
+    """List connected athletes, their scopes and sync state."""
+    ctx = context()
+    with ctx.db.transaction() as session:
+        rows: list[dict[str, Any]] = []
+        for a in session.scalars(select(Athlete).order_by(Athlete.id)):
+            state = session.get(SyncState, a.id)
+            rows.append(
+                {
+                    "athlete_id": a.id,
+                    "name": f"{a.firstname} {a.lastname}".strip(),
+                    "status": a.status,
+                    "message": a.status_message,
+                    "scopes": a.scopes.split(","),
+                    "last_sync_at": state.last_sync_at if state else None,
+                    "resume_at": state.resume_at if state else None,
+                    "last_error": state.last_error if state else "",
+                }
+            )
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        "Athletes",
+        ["id", "name", "status", "scopes", "last sync", "note"],
+        [
+            [
+                r["athlete_id"],
+                r["name"],
+                r["status"],
+                ",".join(r["scopes"]),
+                r["last_sync_at"] or "never",
+                r["message"] or r["last_error"],
+            ]
+            for r in rows
+        ],
+    )

@@ -1,0 +1,265 @@
+"""What the runner reads: the load analysis, the pain log and the suggestions."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+
+from strava_rehab import athletes
+from strava_rehab.cli import app, context
+from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete, parse_date
+from strava_rehab.cli.output import emit_json, say, table
+from strava_rehab.db.models import Activity
+
+# --- analysis ------------------------------------------------------------------------------------
+
+
+@app.command()
+def analyze(
+    athlete: AthleteOpt = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Analyse as of this local date (YYYY-MM-DD).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
+    from strava_rehab.load import analyze as run_analysis
+    from strava_rehab.post_run import run_session
+
+    ctx = context()
+    athlete_id = one_athlete(ctx, athlete)
+    as_of = parse_date(on) or ctx.clock().date()
+    with ctx.db.transaction() as session:
+        runs = [
+            run_session(row)
+            for row in session.scalars(
+                select(Activity).where(
+                    Activity.athlete_id == athlete_id,
+                    Activity.counted.is_(True),
+                    Activity.local_date <= as_of,
+                )
+            )
+        ]
+    report = run_analysis(runs, as_of=as_of, thresholds=ctx.settings.analysis)
+    recent = [f for f in report.findings if (as_of - f.local_date).days < 42]
+    if as_json:
+        emit_json(
+            {
+                "athlete_id": athlete_id,
+                "as_of": as_of,
+                "metrics": report.metrics.model_dump(mode="json"),
+                "recent_days": [d.model_dump(mode="json") for d in report.recent_days],
+                "findings": [
+                    {
+                        "activity_id": f.activity_id,
+                        "local_date": f.local_date,
+                        "kind": f.kind,
+                        "band": f.band,
+                        "severity": f.severity,
+                        "value": f.value,
+                        "reference": f.reference,
+                        "ratio": f.ratio,
+                        "hazard_ratio": f.hazard_ratio,
+                        "explanation": f.explanation,
+                        "source": f.source,
+                    }
+                    for f in recent
+                ],
+            }
+        )
+        return
+    table(
+        f"Last 14 days to {as_of}",
+        ["date", "km", "runs"],
+        [[d.local_date, f"{d.km:.1f}", d.runs] for d in report.recent_days],
+    )
+    m = report.metrics
+
+    def fmt(value: float | None, spec: str = ".2f") -> str:
+        return "-" if value is None else format(value, spec)
+
+    table(
+        "Current figures",
+        ["figure", "value", "note"],
+        [
+            ["last 7 days", f"{m.last_7d_km:.1f} km", ""],
+            ["previous 7 days", f"{m.previous_7d_km:.1f} km", ""],
+            ["week-on-week", fmt(m.weekly_change, "+.0%"), "notice above +30% (weak evidence)"],
+            ["longest run, 30 days", fmt(m.longest_run_30d_km, ".1f") + " km", "spike reference"],
+            ["ACWR uncoupled", fmt(m.acwr_uncoupled), "context only; hidden < 28 days"],
+            ["ACWR EWMA", fmt(m.acwr_ewma), "context only"],
+            ["monotony", fmt(m.monotony), "informational (Foster)"],
+            ["strain", fmt(m.strain, ".1f"), "informational (Foster)"],
+        ],
+    )
+    if not recent:
+        say("No findings in the last 6 weeks.")
+        return
+    # The first sentence carries this run's numbers; the rest is the evidence, said once per kind.
+    table(
+        "Findings, last 6 weeks",
+        ["date", "finding", "band", "what happened"],
+        [
+            [f.local_date, f.kind.replace("_", " "), f.band, _first_sentence(f.explanation)]
+            for f in recent
+        ],
+    )
+    latest = {(f.kind, f.band): f for f in recent}
+    for (kind, band), f in latest.items():
+        evidence = f.explanation[len(_first_sentence(f.explanation)) :].strip()
+        say(f"[bold]{kind.replace('_', ' ')} ({band})[/bold]: {evidence}")
+        say(f"  source: {f.source}")
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?[.!?])(\s+[A-Z]|$)", text, flags=re.DOTALL)
+    return match.group(1) if match else text
+
+
+# --- pain ----------------------------------------------------------------------------------------
+
+pain_app = typer.Typer(help="Log pain by hand and list what was logged.", no_args_is_help=True)
+app.add_typer(pain_app, name="pain")
+
+
+@pain_app.command("log")
+def pain_log(
+    region: Annotated[str, typer.Argument(help="Body region, e.g. shin, heel, achilles, knee.")],
+    score: Annotated[float, typer.Argument(help="Pain 0-10 (0 = none, 10 = worst imaginable).")],
+    side: Annotated[str | None, typer.Option(help="left, right or both.")] = None,
+    when: Annotated[
+        str | None, typer.Option(help="during, after, next_morning, at_rest or at_night.")
+    ] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Local date (default today).")] = None,
+    note: Annotated[str, typer.Option(help="Free text, kept with the report.")] = "",
+    athlete: AthleteOpt = None,
+) -> None:
+    """Log a pain report (it feeds the next suggestion for that day's run)."""
+    from strava_rehab.pain_log import log_pain
+
+    ctx = context()
+    athlete_id = one_athlete(ctx, athlete)
+    report = log_pain(
+        ctx,
+        athlete_id,
+        region,
+        score,
+        side=side,
+        timing=when,
+        day=parse_date(on) or ctx.clock().date(),
+        note=note,
+    )
+    say(f"Logged {report.region} {report.score:g}/10 for {parse_date(on) or ctx.clock().date()}.")
+    if report.red_flags:
+        say("Red flags noted: " + ", ".join(report.red_flags) + ". Please see a clinician.")
+
+
+@pain_app.command("list")
+def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
+    """List logged pain, newest first (from notes, descriptions and by hand)."""
+    from strava_rehab.db.models import PainReportRow
+
+    ctx = context()
+    ids = athletes.resolve_athlete(ctx, athlete)
+    with ctx.db.transaction() as session:
+        rows = list(
+            session.scalars(
+                select(PainReportRow)
+                .where(PainReportRow.athlete_id.in_(ids))
+                .order_by(PainReportRow.local_date.desc(), PainReportRow.id.desc())
+            )
+        )
+    data: list[dict[str, Any]] = [
+        {
+            "athlete_id": r.athlete_id,
+            "activity_id": r.activity_id,
+            "local_date": r.local_date,
+            "source": r.source,
+            "region": r.region,
+            "side": r.side,
+            "score": r.score,
+            "timing": r.timing,
+            "negated": r.negated,
+            "trend": r.trend,
+            "red_flags": r.red_flags,
+            "unknown_terms": r.unknown_terms,
+            "text": r.text,
+        }
+        for r in rows
+    ]
+    if as_json:
+        emit_json(data)
+        return
+    table(
+        "Pain log",
+        ["date", "region", "side", "score", "when", "source", "text"],
+        [
+            [
+                d["local_date"],
+                (d["region"] or "?") + (" (no pain)" if d["negated"] else ""),
+                d["side"] or "",
+                "" if d["score"] is None else f"{d['score']:g}",
+                d["timing"] or "",
+                d["source"],
+                d["text"][:40],
+            ]
+            for d in data
+        ],
+    )
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+
+
+@app.command()
+def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
+    """List the suggestions made, with why, the protocol and whether they were delivered."""
+    from strava_rehab.db.models import SuggestionRow
+
+    ctx = context()
+    ids = athletes.resolve_athlete(ctx, athlete)
+    with ctx.db.transaction() as session:
+        rows = list(
+            session.scalars(
+                select(SuggestionRow)
+                .where(SuggestionRow.athlete_id.in_(ids))
+                .order_by(SuggestionRow.local_date.desc())
+            )
+        )
+    data: list[dict[str, Any]] = [
+        {
+            "activity_id": r.activity_id,
+            "athlete_id": r.athlete_id,
+            "local_date": r.local_date,
+            "kind": r.kind,
+            "reason": r.reason,
+            "protocol": r.protocol_id,
+            "phase": r.phase,
+            "exercises": r.exercises,
+            "delivered": bool(r.delivered_hash),
+            "text": r.public_text,
+        }
+        for r in rows
+    ]
+    if as_json:
+        emit_json(data)
+        return
+    table(
+        "Suggestions",
+        ["activity", "date", "kind", "protocol", "phase", "delivered", "why"],
+        [
+            [
+                d["activity_id"],
+                d["local_date"],
+                d["kind"],
+                d["protocol"] or "",
+                d["phase"] or "",
+                "yes" if d["delivered"] else "no",
+                d["reason"][:60],
+            ]
+            for d in data
+        ],
+    )

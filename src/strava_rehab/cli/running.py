@@ -1,0 +1,169 @@
+"""Delivery and the long-running parts: undo, the worker, the web app, webhooks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from strava_rehab import athletes
+from strava_rehab.cli import UserError, app, context
+from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
+from strava_rehab.cli.output import emit_json, say
+
+
+@app.command()
+def undo(
+    activity_id: Annotated[int | None, typer.Argument(help="The activity to clean.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every activity we wrote to.")] = False,
+    athlete: AthleteOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Remove our blocks from descriptions, leaving everything else as it was."""
+    from strava_rehab.undo import undo_blocks
+
+    if (activity_id is None) == (not all_):
+        raise UserError("name one ACTIVITY_ID, or use --all")
+    ctx = context()
+    results = undo_blocks(
+        ctx,
+        athlete_ids=athletes.resolve_athlete(ctx, athlete),
+        activity_id=activity_id,
+        dry_run=dry_run,
+    )
+    for r in results:
+        say(f"{r.activity_id}: {r.outcome}")
+    if not results:
+        say("Nothing to undo.")
+
+
+# --- worker and web ------------------------------------------------------------------------------
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run one cycle and exit (cron, timers).")
+    ] = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """The background worker: sync, suggest, deliver, webhooks, notifications, digest."""
+    import signal
+    import threading
+
+    from strava_rehab import jobs
+    from strava_rehab.worker import Worker, write_health
+
+    ctx = context(default_log=logging.INFO)
+    if once or dry_run:
+        report = jobs.sync_and_suggest(ctx, dry_run=dry_run)
+        if not dry_run:
+            report.inbox = jobs.drain_inbox(ctx)
+            report.outbox = jobs.send_outbox(ctx)
+            write_health(ctx, "cycle", True, report.summary())
+        say(report.summary())
+        for p in report.post_run:
+            for activity_id, text in p.would_write.items():
+                say(f"--- would write to activity {activity_id}:\n{text}")
+        return
+    w = Worker(ctx)
+    stopped = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger(__name__).info("signal %d: finishing the current job", signum)
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    w.start()
+    stopped.wait()
+    w.shutdown()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    embedded_worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run the worker in this process.")
+    ] = True,
+) -> None:
+    """The web app (webhook, connect page, /healthz) with the embedded worker."""
+    import uvicorn
+
+    from strava_rehab.web import create_app
+    from strava_rehab.worker import Worker
+
+    ctx = context(default_log=logging.INFO)
+    w = Worker(ctx) if embedded_worker else None
+    config = uvicorn.Config(
+        create_app(ctx, w),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+    say(f"serving on http://{host}:{port} (webhook path /strava/webhook/<token>, /healthz)")
+    uvicorn.Server(config).run()
+
+
+webhook_app = typer.Typer(help="The app's one Strava push subscription.", no_args_is_help=True)
+app.add_typer(webhook_app, name="webhook")
+
+
+@webhook_app.command("subscribe")
+def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
+    """Create the subscription (serve must already answer at public_url)."""
+    from strava_rehab import webhooks
+
+    ctx = context()
+    url = webhooks.callback_url(ctx)
+    if dry_run:
+        say(f"Would ask Strava to POST events to {ctx.settings.public_url}/strava/webhook/...")
+        return
+    _, verify = webhooks.webhook_secrets(ctx)
+    subscription_id = ctx.app().create_subscription(url, verify)
+    webhooks.save_subscription(ctx, {"id": subscription_id, "callback_url": url})
+    say(
+        f"Subscribed (id {subscription_id}); Strava will POST events to {ctx.settings.public_url}"
+        "/strava/webhook/..."
+    )
+
+
+@webhook_app.command("status")
+def webhook_status(as_json: JsonOpt = False) -> None:
+    """Show the subscription at Strava and the one stored here."""
+    from strava_rehab import webhooks
+
+    ctx = context()
+    remote = ctx.app().list_subscriptions()
+    stored = webhooks.stored_subscription(ctx)
+    if as_json:
+        emit_json({"strava": remote, "stored": stored})
+        return
+    if not remote:
+        say("No subscription at Strava. Run: strava-rehab webhook subscribe")
+    for sub in remote:
+        ours = stored is not None and int(stored["id"]) == int(sub["id"])
+        say(f"subscription {sub['id']}{' (ours)' if ours else ''} created {sub.get('created_at')}")
+
+
+@webhook_app.command("unsubscribe")
+def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
+    """Delete the app's subscription at Strava."""
+    from strava_rehab import webhooks
+
+    ctx = context()
+    remote = ctx.app().list_subscriptions()
+    if dry_run:
+        for sub in remote:
+            say(f"Would delete subscription {sub['id']}.")
+        return
+    for sub in remote:
+        ctx.app().delete_subscription(int(sub["id"]))
+        say(f"Deleted subscription {sub['id']}.")
+    webhooks.save_subscription(ctx, None)
+    if not remote:
+        say("There was no subscription.")

@@ -1,0 +1,146 @@
+"""Syncing from Strava, listing what is stored, and the built-in sandbox."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+
+from strava_rehab import athletes
+from strava_rehab.cli import UserError, app, context, log_level
+from strava_rehab.cli.options import AthleteOpt, JsonOpt
+from strava_rehab.cli.output import emit_json, is_terminal, out, say, setup_logging, table
+from strava_rehab.db.models import Activity
+from strava_rehab.sync import sync_athlete
+
+# --- syncing -------------------------------------------------------------------------------------
+
+
+@app.command()
+def sync(
+    athlete: AthleteOpt = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Backfill history again and reconcile.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sync runs from Strava (the first sync backfills history)."""
+    ctx = context()
+    ids = athletes.resolve_athlete(ctx, athlete)
+    if not ids:
+        raise UserError("no athlete is connected; run: strava-rehab connect")
+    reports = []
+    for athlete_id in ids:
+        if is_terminal() and not as_json:
+            with out.status(f"Syncing athlete {athlete_id} from Strava..."):
+                reports.append(sync_athlete(ctx, athlete_id, full=full))
+        else:
+            reports.append(sync_athlete(ctx, athlete_id, full=full))
+    if as_json:
+        emit_json(
+            [
+                {
+                    "athlete_id": r.athlete_id,
+                    "created": r.created,
+                    "updated": r.updated,
+                    "deleted": r.deleted,
+                    "details": r.details,
+                    "api_calls": r.api_calls,
+                    "complete": r.complete,
+                    "resume_at": r.resume_at,
+                    "error": r.error,
+                }
+                for r in reports
+            ]
+        )
+    else:
+        for r in reports:
+            say(r.summary())
+    if any(r.error and r.resume_at is None for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+def activities(
+    athlete: AthleteOpt = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first (0 = all).")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored activities, newest first."""
+    ctx = context()
+    ids = athletes.resolve_athlete(ctx, athlete)
+    with ctx.db.transaction() as session:
+        query = (
+            select(Activity).where(Activity.athlete_id.in_(ids)).order_by(Activity.start_utc.desc())
+        )
+        if limit:
+            query = query.limit(limit)
+        rows = list(session.scalars(query))
+    data: list[dict[str, Any]] = [
+        {
+            "activity_id": r.id,
+            "athlete_id": r.athlete_id,
+            "local_date": r.local_date,
+            "start_utc": r.start_utc,
+            "name": r.name,
+            "sport_type": r.sport_type,
+            "counted": r.counted,
+            "distance_km": round(r.distance_m / 1000, 2),
+            "moving_time_s": r.moving_time_s,
+            "manual": r.manual,
+            "trainer": r.trainer,
+            "private": r.private,
+            "has_detail": r.detail_hash is not None,
+        }
+        for r in rows
+    ]
+    if as_json:
+        emit_json(data)
+        return
+    table(
+        "Activities",
+        ["id", "date", "type", "km", "name", "flags"],
+        [
+            [
+                d["activity_id"],
+                d["local_date"],
+                d["sport_type"],
+                f"{d['distance_km']:.2f}",
+                d["name"][:40],
+                " ".join(
+                    f
+                    for f, on in (
+                        ("not-counted", not d["counted"]),
+                        ("manual", d["manual"]),
+                        ("treadmill", d["trainer"]),
+                        ("private", d["private"]),
+                    )
+                    if on
+                ),
+            ]
+            for d in data
+        ],
+    )
+
+
+# --- sandbox -------------------------------------------------------------------------------------
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 = any free port).")] = 8765,
+    client_id: Annotated[int, typer.Option(help="The app's client id.")] = 12345,
+    client_secret: Annotated[
+        str, typer.Option(help="The app's client secret.", envvar="STRAVA_CLIENT_SECRET")
+    ] = "sandbox-secret",  # noqa: S107 - the sandbox's well-known fake secret
+) -> None:
+    """Run the built-in Strava sandbox: try the product without a Strava account."""
+    from strava_rehab.sandbox import SandboxConfig, run_sandbox
+
+    setup_logging(log_level(logging.INFO))
+    run_sandbox(
+        SandboxConfig(host=host, port=port, client_id=client_id, client_secret=client_secret)
+    )
