@@ -20,6 +20,7 @@ from strava_rehab.delivery.digest import Digest, render_digest
 from strava_rehab.delivery.notifier import notifier_for
 from strava_rehab.delivery.outbox import OutboxReport, enqueue, send_pending
 from strava_rehab.load import analyze
+from strava_rehab.records import finding_of, pain_of, run_session
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
     week_start = today - timedelta(days=6)
     with ctx.db.transaction() as session:
         runs = [
-            post_run.run_session(row)
+            run_session(row)
             for row in session.scalars(
                 select(Activity).where(
                     Activity.athlete_id == athlete_id,
@@ -105,7 +106,7 @@ def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
             )
         ]
         findings = [
-            post_run.finding_of(r)
+            finding_of(r)
             for r in session.scalars(
                 select(FindingRow).where(
                     FindingRow.athlete_id == athlete_id, FindingRow.local_date >= week_start
@@ -113,7 +114,7 @@ def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
             )
         ]
         pain = [
-            (r.local_date, post_run.pain_of(r))
+            (r.local_date, pain_of(r))
             for r in session.scalars(
                 select(PainReportRow)
                 .where(

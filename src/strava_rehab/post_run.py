@@ -16,19 +16,15 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from functools import cache
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from strava_rehab import athletes
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import (
     Activity,
     Athlete,
-    Delivery,
     FindingRow,
     PainReportRow,
     ProtocolStateRow,
@@ -36,18 +32,17 @@ from strava_rehab.db.models import (
 )
 from strava_rehab.delivery import description_block as blocks
 from strava_rehab.delivery.outbox import enqueue
-from strava_rehab.load import Finding, RunSession, analyze
-from strava_rehab.pain import PainReport, Vocabulary, load_vocabulary, parse_pain
-from strava_rehab.pain.vocabulary import default_vocabulary_path
+from strava_rehab.delivery.write_back import deliver_description
+from strava_rehab.knowledge import library, policy_of, vocabulary_with_hash
+from strava_rehab.load import Finding, analyze
+from strava_rehab.pain import parse_pain
+from strava_rehab.records import finding_of, pain_of, pain_row, run_session
 from strava_rehab.rehab import (
     Decision,
-    Library,
     PainEntry,
     ProtocolState,
-    RehabPolicy,
     Situation,
     decide,
-    load_library,
     render_private,
     render_public,
 )
@@ -80,77 +75,6 @@ class PostRunReport:
             "written"
         )
         return text + (f"; stopped: {self.error}" if self.error else "")
-
-
-@cache
-def _library(directory: Path | None) -> Library:
-    return load_library(directory)
-
-
-@cache
-def _vocabulary(language: str) -> tuple[Vocabulary, str]:
-    path = default_vocabulary_path(language)
-    return load_vocabulary(path), hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def library() -> Library:
-    return _library(None)
-
-
-def vocabulary(settings: Settings) -> Vocabulary:
-    return _vocabulary(settings.pain_language)[0]
-
-
-def vocabulary_with_hash(settings: Settings) -> tuple[Vocabulary, str]:
-    """The vocabulary and a hash of its file: a changed vocabulary means notes are read again."""
-    return _vocabulary(settings.pain_language)
-
-
-def policy_of(settings: Settings) -> RehabPolicy:
-    return settings.rehab
-
-
-def run_session(row: Activity) -> RunSession:
-    return RunSession(
-        activity_id=row.id,
-        local_date=row.local_date,
-        start_utc=row.start_utc,
-        distance_m=row.distance_m,
-        moving_time_s=row.moving_time_s,
-        sport_type=row.sport_type,
-        manual=row.manual,
-        trainer=row.trainer,
-    )
-
-
-def finding_of(row: FindingRow) -> Finding:
-    return Finding(
-        activity_id=row.activity_id,
-        local_date=row.local_date,
-        kind=row.kind,  # type: ignore[arg-type]
-        band=row.band,
-        severity=row.severity,  # type: ignore[arg-type]
-        value=row.value,
-        reference=row.reference,
-        ratio=row.ratio,
-        hazard_ratio=row.hazard_ratio,
-        explanation=row.explanation,
-        source=row.source,
-    )
-
-
-def pain_of(row: PainReportRow) -> PainReport:
-    return PainReport(
-        region=row.region,
-        side=row.side,  # type: ignore[arg-type]
-        score=row.score,
-        timing=row.timing,  # type: ignore[arg-type]
-        negated=row.negated,
-        trend=row.trend,  # type: ignore[arg-type]
-        red_flags=tuple(row.red_flags or ()),
-        unknown_terms=tuple(row.unknown_terms or ()),
-        text=row.text,
-    )
 
 
 def pain_texts(settings: Settings, row: Activity) -> dict[str, str]:
@@ -293,32 +217,6 @@ def refresh_pain(ctx: AppContext, athlete_id: int, today: date) -> int:
                 count += 1
             activity.analysed_hash = fingerprint
     return count
-
-
-def pain_row(
-    athlete_id: int,
-    activity_id: int | None,
-    day: date,
-    source: str,
-    report: PainReport,
-    now: datetime,
-) -> PainReportRow:
-    return PainReportRow(
-        athlete_id=athlete_id,
-        activity_id=activity_id,
-        local_date=day,
-        source=source,
-        region=report.region,
-        side=report.side,
-        score=report.score,
-        timing=report.timing,
-        negated=report.negated,
-        trend=report.trend,
-        red_flags=list(report.red_flags),
-        unknown_terms=list(report.unknown_terms),
-        text=report.text[:2000],
-        created_at=now,
-    )
 
 
 def _hash(data: Any) -> str:
@@ -499,49 +397,6 @@ def decide_suggestions(ctx: AppContext, athlete: Athlete, today: date) -> list[S
         decision = decide(situation, lib, policy)
         rows.append(_save_decision(ctx, activity, decision, prior, input_hash))
     return rows
-
-
-def deliver_description(
-    ctx: AppContext, suggestion: SuggestionRow, *, dry_run: bool = False
-) -> str | None:
-    """Write the suggestion's block into the description; returns the new text if it changed."""
-    settings = ctx.settings
-    body = suggestion.public_text if suggestion.kind != "none" else ""
-    block = blocks.render_block(body, settings.delivery.max_block_chars) if body else None
-    wanted = blocks.block_hash(block)
-    if suggestion.delivered_hash in (wanted, "undone:" + wanted):
-        return None
-    api = ctx.athlete_api(athletes.access_token(ctx, suggestion.athlete_id))
-    current = api.activity(suggestion.activity_id)  # re-read: the runner may have just edited it
-    description = current.get("description") or ""
-    if blocks.has_opt_out(settings.delivery.opt_out_tag, current.get("name"), description):
-        return None
-    merged = blocks.merge(description, block)
-    if dry_run:
-        return merged if merged != description else None
-    changed = merged != description
-    if changed:
-        api.update_description(suggestion.activity_id, merged)
-    now = ctx.clock()
-    with ctx.db.transaction() as session:
-        row = session.get(SuggestionRow, suggestion.id)
-        if row is not None:
-            row.delivered_hash = wanted
-        activity = session.get(Activity, suggestion.activity_id)
-        if activity is not None:
-            activity.description = merged
-        if changed:
-            session.add(
-                Delivery(
-                    athlete_id=suggestion.athlete_id,
-                    activity_id=suggestion.activity_id,
-                    channel="description",
-                    action="write" if block else "remove",
-                    text=block or "",
-                    created_at=now,
-                )
-            )
-    return merged if changed else None
 
 
 def process_athlete(ctx: AppContext, athlete_id: int, *, dry_run: bool = False) -> PostRunReport:

@@ -14,9 +14,8 @@ from strava_rehab import athletes
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Delivery, SuggestionRow
 from strava_rehab.delivery import description_block as blocks
+from strava_rehab.delivery.write_back import UNDONE
 from strava_rehab.strava.errors import NotFound
-
-UNDONE = "undone:"
 
 
 @dataclass(frozen=True)

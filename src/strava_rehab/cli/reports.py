@@ -27,7 +27,7 @@ def analyze(
 ) -> None:
     """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
     from strava_rehab.load import analyze as run_analysis
-    from strava_rehab.post_run import run_session
+    from strava_rehab.records import run_session
 
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)
