@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import collections
 import logging
-import socket
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
-import uvicorn
 from sqlalchemy import event, func, select
 
 from strava_rehab import athletes, jobs, post_run, sync, webhooks
@@ -43,8 +40,11 @@ from strava_rehab.delivery.description_block import START
 from strava_rehab.sandbox import Sandbox, SandboxConfig
 from strava_rehab.settings import load_settings
 from strava_rehab.strava.api import AthleteApi
-from strava_rehab.web import create_app
 from strava_rehab.worker import Worker
+
+# The same real-server helpers the end-to-end tests use (run from the repository root).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.integration.servers import free_port, web_server
 
 CLIENT_ID = 12345
 CLIENT_SECRET = "sandbox-secret-for-bench"
@@ -65,37 +65,6 @@ def percentile(samples: list[float], pct: float) -> float:
     ordered = sorted(samples)
     rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.4999)))
     return ordered[rank - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def web_server(ctx: AppContext, port: int, worker: Worker) -> Iterator[str]:
-    config = uvicorn.Config(
-        create_app(ctx, worker), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code in (200, 503):
-                break
-        except requests.RequestException:
-            time.sleep(0.05)
-    else:
-        raise RuntimeError("the web server did not start within 10 s")
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 def browser(url: str) -> None:

@@ -41,6 +41,8 @@ def web_server(ctx: AppContext, port: int, worker: Worker | None = None) -> Iter
                 break
         except requests.RequestException:
             time.sleep(0.05)
+    else:
+        raise RuntimeError("the web server did not start within 10 s")
     try:
         yield url
     finally:
