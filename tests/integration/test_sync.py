@@ -51,8 +51,12 @@ def test_backfill_pages_until_empty_and_fetches_detail_only_in_window(
     report = sync_athlete(ctx, connected_id)
     assert report.complete, report.error
     assert stored_ids(ctx, connected_id) == sandbox_ids(sandbox, connected_id)
-    pages = [c for c in list_calls(sandbox)]
-    assert len(pages) >= 2 and all("per_page=200" in str(c["query"]) or c["query"] for c in pages)
+    pages = list_calls(sandbox)
+    queries = [c["query"] for c in pages]
+    assert all(isinstance(q, dict) and q["per_page"] == "200" for q in queries)
+    # Pages 1..n in order, the last one empty: exactly ceil(N/200) + 1 calls.
+    assert [q["page"] for q in queries] == [str(n) for n in range(1, len(queries) + 1)]  # type: ignore[index]
+    assert len(pages) == -(-len(sandbox_ids(sandbox, connected_id)) // 200) + 1
     # Detail only for counted runs in the analysis window, never the whole history.
     window_start = sandbox.now().date() - timedelta(days=ctx.settings.detail_window_days)
     with ctx.db.transaction() as session:
