@@ -19,6 +19,7 @@ SECRET = "cli-test-client-secret-0042"
 KEY = "Yq5wn0Wk2ib2n1tXbUQd1C9P1sgmVpX0F6fQ9wq2xjU="  # a valid Fernet key, only for this test
 
 COMMANDS = [
+    "status",
     "version",
     "connect",
     "disconnect",
@@ -181,6 +182,15 @@ def test_whole_cli_flow_with_json_output(
     for s in suggestions:
         assert {"activity_id", "reason", "protocol", "phase", "exercises", "delivered"} <= set(s)
     assert any(s["delivered"] for s in suggestions)
+
+    code, out, _ = cli(capsys, "status", "--json")
+    state = json.loads(out)
+    assert state["athletes"] == {"connected": 1}
+    assert state["rate_budget"]["read_15m"]["used"] >= synced[0]["api_calls"]
+    assert state["outbox"] == {"sent": len([s for s in suggestions if s["kind"] != "none"])}
+    assert state["worker_health"]["ok"] is True
+    code, out, _ = cli(capsys, "status")
+    assert "athletes: 1 of 10" in out and "Strava budget" in out
 
     code, out, _ = cli(capsys, "undo", "--all", "--dry-run")
     assert code == 0 and "would restore" in out

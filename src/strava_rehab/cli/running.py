@@ -167,3 +167,60 @@ def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
     webhooks.save_subscription(ctx, None)
     if not remote:
         say("There was no subscription.")
+
+
+@app.command()
+def status(as_json: JsonOpt = False) -> None:
+    """The install at a glance: athletes, Strava rate budget, inbox, outbox, worker health."""
+    import json
+    from collections import Counter
+
+    from sqlalchemy import func, select
+
+    from strava_rehab import webhooks
+    from strava_rehab.db.models import Athlete, OutboxMessage, WebhookEvent
+    from strava_rehab.strava.rate_budget import DatabaseRateBudget
+    from strava_rehab.worker import health_path
+
+    ctx = context()
+    with ctx.db.read() as session:
+        athlete_states = Counter(session.scalars(select(Athlete.status)))
+        inbox_pending = session.scalar(
+            select(func.count())
+            .select_from(WebhookEvent)
+            .where(WebhookEvent.processed_at.is_(None))
+        )
+        outbox = Counter(session.scalars(select(OutboxMessage.status)))
+    budget = DatabaseRateBudget(ctx.db, ctx.settings.rate_safety_margin).snapshot(ctx.clock())
+    health_file = health_path(ctx)
+    health = json.loads(health_file.read_text()) if health_file.exists() else None
+    data = {
+        "athletes": dict(athlete_states),
+        "max_athletes": ctx.settings.max_athletes,
+        "rate_budget": {name: {"used": u, "limit": lim} for name, (u, lim) in budget.items()},
+        "inbox_pending": inbox_pending,
+        "outbox": dict(outbox),
+        "subscription": webhooks.stored_subscription(ctx),
+        "worker_health": health,
+    }
+    if as_json:
+        emit_json(data)
+        return
+    say(
+        f"athletes: {sum(athlete_states.values())} of {ctx.settings.max_athletes} "
+        f"({', '.join(f'{n} {s}' for s, n in athlete_states.items()) or 'none'})"
+    )
+    say(
+        "Strava budget (this window / today): "
+        f"reads {budget['read_15m'][0]}/{budget['read_15m'][1]} · "
+        f"{budget['read_day'][0]}/{budget['read_day'][1]}, "
+        f"all {budget['overall_15m'][0]}/{budget['overall_15m'][1]} · "
+        f"{budget['overall_day'][0]}/{budget['overall_day'][1]}"
+    )
+    say(f"webhook inbox: {inbox_pending} pending; subscription: {data['subscription'] or 'none'}")
+    say(f"outbox: {', '.join(f'{n} {s}' for s, n in outbox.items()) or 'empty'}")
+    if health is None:
+        say(f"worker: no health file yet ({health_file})")
+    else:
+        outcome = "ok" if health["ok"] else "failed"
+        say(f"worker: last job {health['job']} at {health['time']} ({outcome})")
