@@ -239,3 +239,27 @@ def test_secrets_appear_in_no_output_and_no_log_line(
         assert KEY not in text
     shown = outputs[0].stdout
     assert "client_secret = **********" in shown
+
+
+def test_sandbox_command_serves_strava_until_terminated() -> None:
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "strava_rehab", "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "Strava sandbox listening on http://127.0.0.1:" in first
+        url = first.strip().rsplit(" ", 1)[-1]
+        state = requests.get(url + "/_sandbox", timeout=5).json()
+        assert state["athletes"]
+        denied = requests.get(url + "/api/v3/athlete", timeout=5)
+        assert denied.status_code == 401  # a real API: no token, no data
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert proc.returncode in (0, -signal.SIGTERM)
