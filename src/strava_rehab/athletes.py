@@ -137,7 +137,7 @@ def mark_disconnected(ctx: AppContext, athlete_id: int, why: str) -> None:
 
 
 def scopes_of(ctx: AppContext, athlete_id: int) -> frozenset[str]:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         row = session.get(Athlete, athlete_id)
         return frozenset(row.scopes.split(",")) if row else frozenset()
 
@@ -228,7 +228,7 @@ def disconnect(ctx: AppContext, athlete_id: int) -> bool:
 
 
 def connected_athletes(ctx: AppContext) -> list[Athlete]:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         return list(session.scalars(select(Athlete).order_by(Athlete.id)))
 
 
@@ -243,7 +243,7 @@ def resolve_athlete(ctx: AppContext, athlete_id: int | None) -> list[int]:
 
 
 def token_expiry(ctx: AppContext, athlete_id: int) -> datetime | None:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         row = session.get(Athlete, athlete_id)
         return row.expires_at if row else None
 

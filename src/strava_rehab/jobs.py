@@ -94,7 +94,7 @@ def run_cycle(ctx: AppContext, stop: threading.Event | None = None) -> CycleRepo
 def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
     today = ctx.clock().date()
     week_start = today - timedelta(days=6)
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         runs = [
             run_session(row)
             for row in session.scalars(

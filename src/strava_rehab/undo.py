@@ -27,7 +27,7 @@ class UndoResult:
 def _targets(
     ctx: AppContext, athlete_ids: list[int], activity_id: int | None
 ) -> list[tuple[int, int]]:
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         if activity_id is not None:
             row = session.get(Activity, activity_id)
             owner = row.athlete_id if row else None

@@ -94,7 +94,7 @@ def disconnect(
 def list_athletes(as_json: JsonOpt = False) -> None:
     """List connected athletes, their scopes and sync state."""
     ctx = context()
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         rows: list[dict[str, Any]] = []
         for a in session.scalars(select(Athlete).order_by(Athlete.id)):
             state = session.get(SyncState, a.id)

@@ -32,7 +32,7 @@ def analyze(
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)
     as_of = parse_date(on) or ctx.clock().date()
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         runs = [
             run_session(row)
             for row in session.scalars(
@@ -164,7 +164,7 @@ def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
 
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         rows = list(
             session.scalars(
                 select(PainReportRow)
@@ -221,7 +221,7 @@ def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
 
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         rows = list(
             session.scalars(
                 select(SuggestionRow)

@@ -71,7 +71,7 @@ def activities(
     """List stored activities, newest first."""
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
-    with ctx.db.transaction() as session:
+    with ctx.db.read() as session:
         query = (
             select(Activity).where(Activity.athlete_id.in_(ids)).order_by(Activity.start_utc.desc())
         )
