@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 import requests
 from sqlalchemy import func, select
 
-from strava_rehab import athletes
 from strava_rehab.context import open_context
 from strava_rehab.db.models import Activity
 from strava_rehab.sandbox import SEED_TIMEZONE, Sandbox, SandboxConfig
+from strava_rehab.services import connect as athletes
+from strava_rehab.services.sync import sync_athlete
 from strava_rehab.settings import load_settings
-from strava_rehab.sync import sync_athlete
 
 SIZES = (1000, 5000)
 PER_DAY = 1.37  # activities a day: ~500 a year, a keen runner who also rides and walks

@@ -33,13 +33,16 @@ from typing import Any
 import requests
 from sqlalchemy import event, func, select
 
-from strava_rehab import athletes, jobs, post_run, sync, webhooks
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.db.models import WebhookEvent
-from strava_rehab.delivery.description_block import START
 from strava_rehab.sandbox import Sandbox, SandboxConfig
+from strava_rehab.services import connect as athletes
+from strava_rehab.services import inbox as webhooks
+from strava_rehab.services import jobs, sync
+from strava_rehab.services import suggest as post_run
 from strava_rehab.settings import load_settings
 from strava_rehab.strava.api import AthleteApi
+from strava_rehab.text.description_block import START
 from strava_rehab.worker import Worker
 
 # The same real-server helpers the end-to-end tests use (run from the repository root).

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from strava_rehab.db.engine import Database, ensure_schema
+from strava_rehab.db.token_vault import TokenVault, vault_for
 from strava_rehab.settings import ConfigError, Settings
 from strava_rehab.strava.api import AthleteApi, StravaApp
 from strava_rehab.strava.http import StravaHttp, utc_now
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
-from strava_rehab.token_vault import TokenVault, vault_for
 
 
 @dataclass

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import requests
 
-from strava_rehab.delivery.description_block import START
 from strava_rehab.sandbox import Sandbox, SandboxConfig
+from strava_rehab.text.description_block import START
 
 DEMO_DIR = Path(".demo")
 NEW_RUN_NOTE = "Evening loop by the river.\nleft shin sore 4/10 during the last 2k"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from strava_rehab.db.token_vault import TokenVault, vault_for
 from strava_rehab.settings import ConfigError, load_settings
-from strava_rehab.token_vault import TokenVault, vault_for
 
 
 def write_config(path: Path, body: str) -> Path:

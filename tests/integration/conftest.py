@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from strava_rehab import athletes
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.sandbox import Sandbox, SandboxConfig
+from strava_rehab.services import connect as athletes
 from strava_rehab.settings import load_settings
 
 CLIENT_ID = 12345
@@ -83,7 +83,7 @@ def stored_ids(ctx: AppContext, athlete_id: int) -> set[int]:
 
 
 def sandbox_ids(sb: Sandbox, athlete_id: int, since_epoch: float | None = None) -> set[int]:
-    from strava_rehab.activity import parse_time
+    from strava_rehab.strava.activity import parse_time
 
     return {
         int(a["id"])

@@ -10,12 +10,12 @@ import requests
 from sqlalchemy import select
 from tests.integration.conftest import ContextFactory, browser
 
-from strava_rehab import athletes
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Athlete
 from strava_rehab.sandbox import Sandbox
+from strava_rehab.services import connect as athletes
+from strava_rehab.services.sync import sync_athlete
 from strava_rehab.strava.errors import ApplicationInactive, AthleteDisconnected
-from strava_rehab.sync import sync_athlete
 
 
 def test_connect_through_the_loopback_callback(ctx: AppContext, sandbox: Sandbox) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from strava_rehab import jobs
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import OutboxMessage
 from strava_rehab.sandbox import Sandbox
+from strava_rehab.services import jobs
 
 
 def test_digest_is_built_from_the_week_and_sent_once(

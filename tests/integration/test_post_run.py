@@ -9,12 +9,14 @@ from sqlalchemy import select
 from tests.integration.conftest import ContextFactory, browser
 from tests.integration.servers import NotificationSink, free_port, web_server
 
-from strava_rehab import athletes, jobs, webhooks
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Athlete, Delivery, OutboxMessage, SuggestionRow
-from strava_rehab.delivery.description_block import END, START
 from strava_rehab.sandbox import Sandbox
-from strava_rehab.undo import undo_blocks
+from strava_rehab.services import connect as athletes
+from strava_rehab.services import inbox as webhooks
+from strava_rehab.services import jobs
+from strava_rehab.services.undo import undo_blocks
+from strava_rehab.text.description_block import END, START
 
 NOTE = "Evening loop by the river 🌙\nleft shin sore 4/10 during the last 2k"
 

@@ -7,12 +7,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from tests.integration.conftest import ContextFactory, browser, sandbox_ids, stored_ids
 
-from strava_rehab import athletes, jobs
 from strava_rehab.db.engine import upgrade
 from strava_rehab.db.models import SuggestionRow
-from strava_rehab.delivery.description_block import START
 from strava_rehab.sandbox import Sandbox
+from strava_rehab.services import connect as athletes
+from strava_rehab.services import jobs
 from strava_rehab.settings import ConfigError
+from strava_rehab.text.description_block import START
 
 pytestmark = pytest.mark.postgres
 

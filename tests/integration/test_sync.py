@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from tests.integration.conftest import ContextFactory, sandbox_ids, stored_ids
 
-from strava_rehab.activity import parse_time
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, SyncState
 from strava_rehab.sandbox import Sandbox
-from strava_rehab.sync import sync_athlete
+from strava_rehab.services.sync import sync_athlete
+from strava_rehab.strava.activity import parse_time
 
 LIST = "/api/v3/athlete/activities"
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from tests.integration.conftest import ContextFactory
 from tests.integration.servers import free_port, web_server
 
-from strava_rehab import webhooks
 from strava_rehab.db.models import Athlete, WebhookEvent
 from strava_rehab.sandbox import Sandbox
+from strava_rehab.services import inbox as webhooks
 from strava_rehab.worker import Worker
 
 EVENT = {

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET, ContextFactory, browser
 from tests.integration.servers import NotificationSink
 
-from strava_rehab import athletes
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import OutboxMessage, SuggestionRow
-from strava_rehab.delivery.description_block import START
 from strava_rehab.sandbox import Sandbox
+from strava_rehab.services import connect as athletes
 from strava_rehab.settings import ConfigError
+from strava_rehab.text.description_block import START
 from strava_rehab.worker import Worker
 
 

@@ -119,10 +119,10 @@ def _register() -> None:
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """Errors whose message tells the user what to do: printed without a traceback, exit 1."""
-    from strava_rehab.athletes import ConnectError
     from strava_rehab.pain import VocabularyError
-    from strava_rehab.pain_log import PainLogError
     from strava_rehab.rehab import LibraryError
+    from strava_rehab.services.connect import ConnectError
+    from strava_rehab.services.pain_log import PainLogError
 
     return (
         ConfigError,

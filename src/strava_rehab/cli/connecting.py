@@ -8,11 +8,11 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from strava_rehab import athletes
 from strava_rehab.cli import UserError, app, context
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, say, table
 from strava_rehab.db.models import Activity, Athlete, SyncState
+from strava_rehab.services import connect as athletes
 
 # --- connecting ----------------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from strava_rehab import athletes
 from strava_rehab.cli import UserError
 from strava_rehab.context import AppContext
+from strava_rehab.services import connect as athletes
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 AthleteOpt = Annotated[

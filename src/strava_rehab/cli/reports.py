@@ -8,11 +8,11 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from strava_rehab import athletes
 from strava_rehab.cli import app, context
 from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete, parse_date
 from strava_rehab.cli.output import emit_json, say, table
 from strava_rehab.db.models import Activity
+from strava_rehab.services import connect as athletes
 
 # --- analysis ------------------------------------------------------------------------------------
 
@@ -26,8 +26,8 @@ def analyze(
     as_json: JsonOpt = False,
 ) -> None:
     """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
+    from strava_rehab.db.records import run_session
     from strava_rehab.load import analyze as run_analysis
-    from strava_rehab.records import run_session
 
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)
@@ -138,7 +138,7 @@ def pain_log(
     athlete: AthleteOpt = None,
 ) -> None:
     """Log a pain report (it feeds the next suggestion for that day's run)."""
-    from strava_rehab.pain_log import log_pain
+    from strava_rehab.services.pain_log import log_pain
 
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)

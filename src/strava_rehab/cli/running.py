@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from strava_rehab import athletes
 from strava_rehab.cli import UserError, app, context
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, say
+from strava_rehab.services import connect as athletes
 
 
 @app.command()
@@ -21,7 +21,7 @@ def undo(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Remove our blocks from descriptions, leaving everything else as it was."""
-    from strava_rehab.undo import undo_blocks
+    from strava_rehab.services.undo import undo_blocks
 
     if (activity_id is None) == (not all_):
         raise UserError("name one ACTIVITY_ID, or use --all")
@@ -52,7 +52,7 @@ def worker(
     import signal
     import threading
 
-    from strava_rehab import jobs
+    from strava_rehab.services import jobs
     from strava_rehab.worker import Worker, write_health
 
     ctx = context(default_log=logging.INFO)
@@ -116,7 +116,7 @@ app.add_typer(webhook_app, name="webhook")
 @webhook_app.command("subscribe")
 def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
     """Create the subscription (serve must already answer at public_url)."""
-    from strava_rehab import webhooks
+    from strava_rehab.services import inbox as webhooks
 
     ctx = context()
     url = webhooks.callback_url(ctx)
@@ -135,7 +135,7 @@ def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
 @webhook_app.command("status")
 def webhook_status(as_json: JsonOpt = False) -> None:
     """Show the subscription at Strava and the one stored here."""
-    from strava_rehab import webhooks
+    from strava_rehab.services import inbox as webhooks
 
     ctx = context()
     remote = ctx.app().list_subscriptions()
@@ -153,7 +153,7 @@ def webhook_status(as_json: JsonOpt = False) -> None:
 @webhook_app.command("unsubscribe")
 def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
     """Delete the app's subscription at Strava."""
-    from strava_rehab import webhooks
+    from strava_rehab.services import inbox as webhooks
 
     ctx = context()
     remote = ctx.app().list_subscriptions()
@@ -177,8 +177,8 @@ def status(as_json: JsonOpt = False) -> None:
 
     from sqlalchemy import func, select
 
-    from strava_rehab import webhooks
     from strava_rehab.db.models import Athlete, OutboxMessage, WebhookEvent
+    from strava_rehab.services import inbox as webhooks
     from strava_rehab.strava.rate_budget import DatabaseRateBudget
     from strava_rehab.worker import health_path
 

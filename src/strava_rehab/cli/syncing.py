@@ -8,12 +8,12 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from strava_rehab import athletes
 from strava_rehab.cli import UserError, app, context, log_level
 from strava_rehab.cli.options import AthleteOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, is_terminal, out, say, setup_logging, table
 from strava_rehab.db.models import Activity
-from strava_rehab.sync import sync_athlete
+from strava_rehab.services import connect as athletes
+from strava_rehab.services.sync import sync_athlete
 
 # --- syncing -------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The embedded worker: APScheduler 3 in one process, running the jobs in ``strava_rehab.jobs``.
+"""The embedded worker: APScheduler 3 in one process, running ``strava_rehab.services.jobs``.
 
 One thread executes jobs (``max_instances=1``, coalescing), so jobs never overlap and an athlete
 is never refreshed from two places in this process. Several processes on one database would each
@@ -21,8 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from strava_rehab import jobs
 from strava_rehab.context import AppContext
+from strava_rehab.services import jobs
 from strava_rehab.settings import ConfigError
 
 log = logging.getLogger(__name__)

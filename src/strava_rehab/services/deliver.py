@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from strava_rehab import athletes
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Delivery, SuggestionRow
-from strava_rehab.delivery import description_block as blocks
+from strava_rehab.services import connect as athletes
+from strava_rehab.text import description_block as blocks
 
 UNDONE = "undone:"
 

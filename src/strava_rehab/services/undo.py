@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from strava_rehab import athletes
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Delivery, SuggestionRow
-from strava_rehab.delivery import description_block as blocks
-from strava_rehab.delivery.write_back import UNDONE
+from strava_rehab.services import connect as athletes
+from strava_rehab.services.deliver import UNDONE
 from strava_rehab.strava.errors import NotFound
+from strava_rehab.text import description_block as blocks
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from strava_rehab.content.knowledge import library, policy_of, vocabulary_with_hash
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import (
     Activity,
@@ -30,13 +31,10 @@ from strava_rehab.db.models import (
     ProtocolStateRow,
     SuggestionRow,
 )
-from strava_rehab.delivery import description_block as blocks
-from strava_rehab.delivery.outbox import enqueue
-from strava_rehab.delivery.write_back import deliver_description
-from strava_rehab.knowledge import library, policy_of, vocabulary_with_hash
+from strava_rehab.db.records import finding_of, pain_of, pain_row, run_session
 from strava_rehab.load import Finding, analyze
+from strava_rehab.notify.outbox import enqueue
 from strava_rehab.pain import parse_pain
-from strava_rehab.records import finding_of, pain_of, pain_row, run_session
 from strava_rehab.rehab import (
     Decision,
     PainEntry,
@@ -46,8 +44,10 @@ from strava_rehab.rehab import (
     render_private,
     render_public,
 )
+from strava_rehab.services.deliver import deliver_description
 from strava_rehab.settings import Settings
 from strava_rehab.strava.errors import MissingScope, NotFound, RateLimitReached
+from strava_rehab.text import description_block as blocks
 
 log = logging.getLogger(__name__)
 

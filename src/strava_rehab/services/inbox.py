@@ -17,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from strava_rehab import athletes, post_run, sync
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import affected
 from strava_rehab.db.models import AppState, Athlete, WebhookEvent
+from strava_rehab.services import connect as athletes
+from strava_rehab.services import suggest as post_run
+from strava_rehab.services import sync
 from strava_rehab.strava.errors import (
     AthleteDisconnected,
     RateLimitReached,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import OutboxMessage
-from strava_rehab.delivery.notifier import NotificationFailed, Notifier
+from strava_rehab.notify.channels import NotificationFailed, Notifier
 
 log = logging.getLogger(__name__)
 

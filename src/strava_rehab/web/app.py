@@ -18,8 +18,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from strava_rehab import athletes, webhooks
 from strava_rehab.context import AppContext
+from strava_rehab.services import connect as athletes
+from strava_rehab.services import inbox as webhooks
 from strava_rehab.worker import Worker, health_path
 
 log = logging.getLogger(__name__)

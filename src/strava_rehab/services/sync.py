@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from strava_rehab import athletes
-from strava_rehab.activity import apply_detail, apply_summary, needs_detail, parse_time
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import affected
 from strava_rehab.db.models import Activity, SyncState
+from strava_rehab.services import connect as athletes
+from strava_rehab.strava.activity import apply_detail, apply_summary, needs_detail, parse_time
 from strava_rehab.strava.api import AthleteApi
 from strava_rehab.strava.errors import (
     ApplicationInactive,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import get_args
 
+from strava_rehab.content.knowledge import vocabulary
 from strava_rehab.context import AppContext
-from strava_rehab.knowledge import vocabulary
+from strava_rehab.db.records import pain_row
 from strava_rehab.pain import PainReport, parse_pain
 from strava_rehab.pain.model import Side, Timing
-from strava_rehab.records import pain_row
 
 
 class PainLogError(ValueError):

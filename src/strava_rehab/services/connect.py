@@ -21,7 +21,6 @@ from sqlalchemy import delete, select, update
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import affected
 from strava_rehab.db.models import Athlete, OAuthState, WebhookEvent
-from strava_rehab.loopback import LoopbackReceiver
 from strava_rehab.strava.api import TokenGrant
 from strava_rehab.strava.errors import (
     AthleteDisconnected,
@@ -29,6 +28,7 @@ from strava_rehab.strava.errors import (
     StravaError,
     Unauthorized,
 )
+from strava_rehab.strava.loopback import LoopbackReceiver
 
 log = logging.getLogger(__name__)
 

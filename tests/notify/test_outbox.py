@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from strava_rehab.db.engine import Database, upgrade
 from strava_rehab.db.models import Athlete, OutboxMessage
-from strava_rehab.delivery.notifier import AppriseNotifier, NotificationFailed
-from strava_rehab.delivery.outbox import enqueue, send_pending
+from strava_rehab.notify.channels import AppriseNotifier, NotificationFailed
+from strava_rehab.notify.outbox import enqueue, send_pending
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

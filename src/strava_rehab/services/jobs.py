@@ -13,14 +13,17 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from strava_rehab import athletes, post_run, sync, webhooks
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Athlete, FindingRow, PainReportRow, SuggestionRow
-from strava_rehab.delivery.digest import Digest, render_digest
-from strava_rehab.delivery.notifier import notifier_for
-from strava_rehab.delivery.outbox import OutboxReport, enqueue, send_pending
+from strava_rehab.db.records import finding_of, pain_of, run_session
 from strava_rehab.load import analyze
-from strava_rehab.records import finding_of, pain_of, run_session
+from strava_rehab.notify.channels import notifier_for
+from strava_rehab.notify.outbox import OutboxReport, enqueue, send_pending
+from strava_rehab.services import connect as athletes
+from strava_rehab.services import inbox as webhooks
+from strava_rehab.services import suggest as post_run
+from strava_rehab.services import sync
+from strava_rehab.text.digest import Digest, render_digest
 
 log = logging.getLogger(__name__)
 

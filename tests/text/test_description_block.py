@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strava_rehab.delivery.description_block import (
+from strava_rehab.text.description_block import (
     END,
     START,
     block_hash,
