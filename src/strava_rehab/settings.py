@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from strava_rehab.content.toml_file import TomlFileError, read_toml
+from strava_rehab.errors import UserFacingError, entry_path
 from strava_rehab.load.model import LoadThresholds
 from strava_rehab.rehab.policy import RehabPolicy
 
@@ -33,7 +34,7 @@ ENV_PREFIX = "STRAVA_REHAB_"
 PainSource = Literal["private_note", "description", "title"]
 
 
-class ConfigError(Exception):
+class ConfigError(UserFacingError):
     """A configuration problem a user can fix; the message says where and what is expected."""
 
 
@@ -169,16 +170,9 @@ def _active_config_path() -> Path | None:
 
 def _read_config_file(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (named by {CONFIG_ENV})") from None
-    except PermissionError:
-        raise ConfigError(f"{path}: config file is not readable (permission denied)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        return read_toml(path, missing=f"config file not found (named by {CONFIG_ENV})")
+    except TomlFileError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _known_keys(model: type[BaseModel]) -> list[str]:
@@ -187,7 +181,7 @@ def _known_keys(model: type[BaseModel]) -> list[str]:
 
 def _describe(error: Any, file_data: dict[str, Any], path: Path | None) -> str:
     loc = [str(part) for part in error["loc"]]
-    key = ".".join(loc)
+    key = entry_path(loc)
     top = loc[0] if loc else ""
     if top in file_data and path is not None:
         where = str(path)

@@ -8,7 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from strava_rehab.pain import Vocabulary, default_vocabulary_path, load_vocabulary
+from strava_rehab.content import default_vocabulary_path, load_vocabulary
+from strava_rehab.pain import Vocabulary
 
 
 @functools.cache

@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from tests.pain.pain_support import english_data, write_toml
 
-from strava_rehab.content import CONTENT_DIR_ENV
+from strava_rehab.content import CONTENT_DIR_ENV, default_vocabulary_path, load_vocabulary
 from strava_rehab.pain import (
     REGION_IDS,
     VocabularyError,
-    default_vocabulary_path,
-    load_vocabulary,
     parse_pain,
 )
 

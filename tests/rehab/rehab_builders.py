@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
+from strava_rehab.content import load_library
 from strava_rehab.load.model import Finding, FindingKind, Severity
 from strava_rehab.pain.model import PainReport, Side, Timing, Trend
-from strava_rehab.rehab import Library, PainEntry, ProtocolState, Situation, load_library
+from strava_rehab.rehab import Library, PainEntry, ProtocolState, Situation
 
 TODAY = date(2025, 6, 2)
 

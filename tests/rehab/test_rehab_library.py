@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tests.rehab.rehab_builders import library, pain, situation
 
-from strava_rehab.content import content_dir
-from strava_rehab.rehab import LibraryError, decide, load_library
+from strava_rehab.content import content_dir, load_library
+from strava_rehab.rehab import LibraryError, decide
 from strava_rehab.rehab.library import CONVENTION_LABEL
 
 

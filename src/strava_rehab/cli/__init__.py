@@ -17,13 +17,12 @@ import typer
 
 from strava_rehab import __version__
 from strava_rehab.cli.output import fail, setup_logging
-from strava_rehab.content import ContentNotFoundError
 from strava_rehab.context import AppContext, open_context
-from strava_rehab.settings import CONFIG_ENV, ConfigError, Settings, load_settings
-from strava_rehab.strava.errors import StravaError
+from strava_rehab.errors import UserFacingError
+from strava_rehab.settings import CONFIG_ENV, Settings, load_settings
 
 
-class UserError(Exception):
+class UserError(UserFacingError):
     """Something the user can fix; printed without a traceback, exit code 1."""
 
 
@@ -117,31 +116,12 @@ def _register() -> None:
         importlib.import_module(f"strava_rehab.cli.{name}")
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Errors whose message tells the user what to do: printed without a traceback, exit 1."""
-    from strava_rehab.pain import VocabularyError
-    from strava_rehab.rehab import LibraryError
-    from strava_rehab.services.connect import ConnectError
-    from strava_rehab.services.pain_log import PainLogError
-
-    return (
-        ConfigError,
-        UserError,
-        StravaError,
-        ContentNotFoundError,
-        ConnectError,
-        PainLogError,
-        VocabularyError,
-        LibraryError,
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         # Standalone mode: usage errors exit 2 with click's message, --help and Exit as usual.
         app(args=argv, standalone_mode=True)
-    except _user_errors() as exc:
+    except UserFacingError as exc:
         fail(str(exc))
         sys.exit(1)
     finally:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from pathlib import Path
 
-from strava_rehab.pain import Vocabulary, load_vocabulary
-from strava_rehab.pain.vocabulary import default_vocabulary_path
-from strava_rehab.rehab import Library, RehabPolicy, load_library
+from strava_rehab.content.library import load_library
+from strava_rehab.content.vocabulary import (
+    default_vocabulary_path,
+    load_vocabulary,
+    vocabulary_file_hash,
+)
+from strava_rehab.pain import Vocabulary
+from strava_rehab.rehab import Library, RehabPolicy
 from strava_rehab.settings import Settings
 
 
@@ -20,7 +24,7 @@ def _library(directory: Path | None) -> Library:
 @cache
 def _vocabulary(language: str) -> tuple[Vocabulary, str]:
     path = default_vocabulary_path(language)
-    return load_vocabulary(path), hashlib.sha256(path.read_bytes()).hexdigest()
+    return load_vocabulary(path), vocabulary_file_hash(path)
 
 
 def library() -> Library:

@@ -11,12 +11,14 @@ import os
 import sys
 from pathlib import Path
 
+from strava_rehab.errors import UserFacingError
+
 CONTENT_DIR_ENV = "STRAVA_REHAB_CONTENT_DIR"
 # The example settings file marks a directory as ours: an unrelated ``config/`` is never used.
 _MARKER = "strava-rehab.example.toml"
 
 
-class ContentNotFoundError(RuntimeError):
+class ContentNotFoundError(UserFacingError, RuntimeError):
     """No content directory could be found; the message says where we looked."""
 
 

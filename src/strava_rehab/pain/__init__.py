@@ -1,7 +1,7 @@
 """Pain in a runner's own words: read free-text notes into structured pain reports.
 
-``parse_pain(text, load_vocabulary(default_vocabulary_path()))`` is the whole API. The words are
-data (``config/pain-vocabulary.<lang>.toml``); this package holds no English.
+``parse_pain(text, vocabulary)`` is the whole API; ``strava_rehab.content`` loads the vocabulary.
+The words are data (``config/pain-vocabulary.<lang>.toml``); this package holds no English.
 """
 
 from strava_rehab.pain.model import PainReport
@@ -11,8 +11,7 @@ from strava_rehab.pain.vocabulary import (
     REGION_IDS,
     Vocabulary,
     VocabularyError,
-    default_vocabulary_path,
-    load_vocabulary,
+    vocabulary_from_mapping,
 )
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "PainReport",
     "Vocabulary",
     "VocabularyError",
-    "default_vocabulary_path",
-    "load_vocabulary",
     "parse_pain",
+    "vocabulary_from_mapping",
 ]

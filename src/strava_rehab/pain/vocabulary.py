@@ -9,15 +9,14 @@ typo in a clinic's own vocabulary is fixed in one edit instead of surfacing as a
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from strava_rehab.content import ContentNotFoundError, content_dir
+from strava_rehab.errors import UserFacingError
+from strava_rehab.errors import entry_path as _entry_path
 from strava_rehab.pain.words import NUMBER_SLOT, Phrase, PhraseMatcher, Token, tokenize
 
 # The ids the parser emits and the rules consume (science.md §4.2 and §2.4): fixed in code, because
@@ -61,7 +60,7 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _MAX_REPORTED_PROBLEMS: Final = 20
 
 
-class VocabularyError(ValueError):
+class VocabularyError(UserFacingError, ValueError):
     """The vocabulary file is missing or wrong; the message names the file and each bad entry."""
 
 
@@ -194,52 +193,6 @@ class Vocabulary:
     region_ids: tuple[str, ...]
 
 
-def default_vocabulary_path(language: str = "en") -> Path:
-    """``content_dir() / "pain-vocabulary.<language>.toml"``; VocabularyError if it is not there."""
-    if not _LANGUAGE.fullmatch(language):
-        raise VocabularyError(
-            f"{language!r} is not a language code (expected something like 'en' or 'pt-BR')"
-        )
-    try:
-        directory = content_dir()
-    except ContentNotFoundError as error:
-        raise VocabularyError(f"cannot find the pain vocabulary: {error}") from error
-    path = directory / VOCABULARY_FILE_PATTERN.format(language=language)
-    if not path.is_file():
-        available = available_languages(directory)
-        listed = ", ".join(available) if available else "none"
-        raise VocabularyError(
-            f"{path}: no pain vocabulary for language {language!r}; available languages: {listed}"
-        )
-    return path
-
-
-def available_languages(directory: Path) -> list[str]:
-    """The language codes that have a vocabulary file in ``directory``."""
-    prefix, suffix = VOCABULARY_FILE_PATTERN.split("{language}")
-    return sorted(
-        p.name[len(prefix) : -len(suffix)]
-        for p in directory.glob(VOCABULARY_FILE_PATTERN.format(language="*"))
-        if p.is_file()
-    )
-
-
-def load_vocabulary(path: Path) -> Vocabulary:
-    """Read, validate and compile a vocabulary file. Every problem is a :class:`VocabularyError`."""
-    where = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise VocabularyError(f"{where}: cannot read the pain vocabulary: {error}") from error
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise VocabularyError(f"{where}: not UTF-8 text ({error})") from error
-    except tomllib.TOMLDecodeError as error:
-        raise VocabularyError(f"{where}: not valid TOML: {error}") from error
-    return vocabulary_from_mapping(data, source=where)
-
-
 def vocabulary_from_mapping(data: dict[str, Any], *, source: str) -> Vocabulary:
     """Validate and compile already-parsed TOML data; ``source`` names it in error messages."""
     try:
@@ -258,16 +211,6 @@ def _format_problems(source: str, problems: Sequence[str]) -> str:
     if len(problems) > _MAX_REPORTED_PROBLEMS:
         shown.append(f"{source}: ... and {len(problems) - _MAX_REPORTED_PROBLEMS} more problems")
     return "\n".join(shown)
-
-
-def _entry_path(location: Iterable[int | str]) -> str:
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path or "(top level)"
 
 
 def _describe_pydantic_error(error: Any) -> str:

@@ -6,7 +6,7 @@ runner to a clinician with no exercises at all.
 
 from strava_rehab.rehab.decide import decide
 from strava_rehab.rehab.library import Library
-from strava_rehab.rehab.library_files import LibraryError, load_library
+from strava_rehab.rehab.library_files import LibraryError, library_from_data
 from strava_rehab.rehab.policy import RehabPolicy
 from strava_rehab.rehab.render import render_private, render_public
 from strava_rehab.rehab.situation import (
@@ -27,7 +27,7 @@ __all__ = [
     "RehabPolicy",
     "Situation",
     "decide",
-    "load_library",
+    "library_from_data",
     "render_private",
     "render_public",
 ]

@@ -7,14 +7,12 @@ and all problems are reported at once, so a clinic editing the library fixes the
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from strava_rehab.content import content_dir
+from strava_rehab.errors import UserFacingError, problem
 from strava_rehab.rehab.library import Exercise, Library, PhaseExercise, Protocol, Rules, Source
 
 SOURCES_FILE = "sources.toml"
@@ -29,7 +27,7 @@ _TEMPLATE_FIELDS = {"value", "reference", "ratio", "pct"}
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
-class LibraryError(ValueError):
+class LibraryError(UserFacingError, ValueError):
     """The library data is wrong; ``problems`` lists each one as "file: entry: what"."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -52,14 +50,26 @@ class _ProtocolsFile(BaseModel):
     protocols: dict[str, Protocol]
 
 
-def load_library(directory: Path | None = None) -> Library:
-    """Load and check the library; ``None`` reads the product's content directory."""
-    folder = content_dir() if directory is None else directory
-    problems: list[str] = []
-    sources = _read(folder / SOURCES_FILE, _SourcesFile, problems)
-    exercises = _read(folder / EXERCISES_FILE, _ExercisesFile, problems)
-    protocols = _read(folder / PROTOCOLS_FILE, _ProtocolsFile, problems)
-    rules = _read(folder / RULES_FILE, Rules, problems)
+LIBRARY_FILES = (SOURCES_FILE, EXERCISES_FILE, PROTOCOLS_FILE, RULES_FILE)
+
+
+def library_from_data(
+    data: Mapping[str, Any], folder: str, problems: list[str] | None = None
+) -> Library:
+    """Validate and cross-check already-read files.
+
+    ``data[name]`` is the parsed TOML of ``<folder>/<name>``, or None if it could not be read
+    (its problem is then already in ``problems``).
+    """
+    problems = [] if problems is None else problems
+    sources = _read(data.get(SOURCES_FILE), f"{folder}/{SOURCES_FILE}", _SourcesFile, problems)
+    exercises = _read(
+        data.get(EXERCISES_FILE), f"{folder}/{EXERCISES_FILE}", _ExercisesFile, problems
+    )
+    protocols = _read(
+        data.get(PROTOCOLS_FILE), f"{folder}/{PROTOCOLS_FILE}", _ProtocolsFile, problems
+    )
+    rules = _read(data.get(RULES_FILE), f"{folder}/{RULES_FILE}", Rules, problems)
     if problems or sources is None or exercises is None or protocols is None or rules is None:
         raise LibraryError(problems)
     problems.extend(
@@ -75,33 +85,14 @@ def load_library(directory: Path | None = None) -> Library:
     )
 
 
-def _read(path: Path, model: type[_Model], problems: list[str]) -> _Model | None:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(f"{path}: file missing (the rehab library needs it)")
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: cannot read: {exc}")
-        return None
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(f"{path}: not valid TOML: {exc}")
+def _read(raw: Any, path: str, model: type[_Model], problems: list[str]) -> _Model | None:
+    if raw is None:
         return None
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(f"{path}: {_where(err['loc'])}: {_what(err)}" for err in exc.errors())
+        problems.extend(problem(path, err["loc"], _what(err)) for err in exc.errors())
         return None
-
-
-def _where(loc: Iterable[int | str]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part != "[key]":
-            text += f".{part}" if text else part
-    return text or "(top level)"
 
 
 def _what(err: Mapping[str, Any]) -> str:
@@ -114,16 +105,16 @@ def _what(err: Mapping[str, Any]) -> str:
 
 
 def _cross_check(
-    folder: Path,
+    folder: str,
     sources: Mapping[str, Source],
     exercises: Mapping[str, Exercise],
     protocols: Mapping[str, Protocol],
     rules: Rules,
 ) -> list[str]:
     ex_file, pr_file, ru_file = (
-        folder / EXERCISES_FILE,
-        folder / PROTOCOLS_FILE,
-        folder / RULES_FILE,
+        f"{folder}/{EXERCISES_FILE}",
+        f"{folder}/{PROTOCOLS_FILE}",
+        f"{folder}/{RULES_FILE}",
     )
     out: list[str] = []
     for ex_id, exercise in exercises.items():
@@ -157,7 +148,7 @@ def _unknown_exercises(
 
 
 def _check_rules(
-    path: Path, sources: Mapping[str, Source], protocols: Mapping[str, Protocol], rules: Rules
+    path: str, sources: Mapping[str, Source], protocols: Mapping[str, Protocol], rules: Rules
 ) -> list[str]:
     out: list[str] = []
 

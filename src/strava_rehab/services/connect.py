@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import affected
 from strava_rehab.db.models import Athlete, OAuthState, WebhookEvent
+from strava_rehab.errors import UserFacingError
 from strava_rehab.strava.api import TokenGrant
 from strava_rehab.strava.errors import (
     AthleteDisconnected,
@@ -42,7 +43,7 @@ STATE_LIFETIME = timedelta(minutes=10)
 RECONNECT_HINT = "reconnect with: strava-rehab connect"
 
 
-class ConnectError(Exception):
+class ConnectError(UserFacingError):
     """The connection could not be made; the message says why and what to do."""
 
 

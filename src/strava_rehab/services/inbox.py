@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import affected
 from strava_rehab.db.models import AppState, Athlete, WebhookEvent
+from strava_rehab.errors import UserFacingError, entry_path
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import suggest as post_run
 from strava_rehab.services import sync
@@ -47,7 +48,7 @@ class EventPayload(BaseModel):
     updates: dict[str, Any] = Field(default_factory=dict)
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(UserFacingError, ValueError):
     """The body is not a Strava event; the message says which field is wrong."""
 
 
@@ -56,7 +57,7 @@ def parse_event(body: Any) -> EventPayload:
         return EventPayload.model_validate(body)
     except ValidationError as exc:
         fields = ", ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+            f"{entry_path(e['loc']) if e['loc'] else 'body'}: {e['msg']}"
             for e in exc.errors(include_input=False)
         )
         raise InvalidEvent(f"not a Strava event ({fields})") from None

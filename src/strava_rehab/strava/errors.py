@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from strava_rehab.errors import UserFacingError
 
-class StravaError(Exception):
+
+class StravaError(UserFacingError):
     """Base class: anything Strava refused or could not answer."""
 
 
