@@ -155,6 +155,9 @@ class PainReportRow(Base):
     red_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     unknown_terms: Mapped[list[str]] = mapped_column(JSON, default=list)
     text: Mapped[str] = mapped_column(Text, default="")
+    score_confidence: Mapped[str | None] = mapped_column(String(10))
+    estimated_score: Mapped[float | None] = mapped_column(Float)
+    symptoms: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
 
