@@ -15,7 +15,7 @@ from strava_rehab.sandbox import Sandbox
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs
-from strava_rehab.services.undo import undo_blocks
+from strava_rehab.services.deliver import undo_blocks
 from strava_rehab.text.description_block import END, START
 
 NOTE = "Evening loop by the river 🌙\nleft shin sore 4/10 during the last 2k"

@@ -26,7 +26,7 @@ def analyze(
     as_json: JsonOpt = False,
 ) -> None:
     """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
-    from strava_rehab.db.records import run_session
+    from strava_rehab.db.gateway import run_session
     from strava_rehab.load import analyze as run_analysis
 
     ctx = context()

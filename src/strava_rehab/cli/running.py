@@ -21,7 +21,7 @@ def undo(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Remove our blocks from descriptions, leaving everything else as it was."""
-    from strava_rehab.services.undo import undo_blocks
+    from strava_rehab.services.deliver import undo_blocks
 
     if (activity_id is None) == (not all_):
         raise UserError("name one ACTIVITY_ID, or use --all")

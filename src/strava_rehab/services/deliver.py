@@ -1,53 +1,151 @@
-"""Writing our block into the athlete's own activity description, and recording it."""
+"""Our block in the athlete's own activity descriptions: written after a run, removed on undo.
+
+Both go through one writer (``DescriptionWriter._rewrite``): re-read the description (the runner
+may have just edited it), change only our block, PUT it if it changed, and record what was done.
+An undone suggestion is remembered (``delivered_hash = "undone:<hash>"``), so the next worker
+cycle does not write the same block again; a new suggestion (new pain, new run) still can.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
 from strava_rehab.context import AppContext
-from strava_rehab.db.models import Activity, Delivery, SuggestionRow
+from strava_rehab.db import gateway
+from strava_rehab.db.engine import Database
+from strava_rehab.db.models import SuggestionRow
 from strava_rehab.services import connect as athletes
+from strava_rehab.strava.api import AthleteApi
+from strava_rehab.strava.errors import NotFound
 from strava_rehab.text import description_block as blocks
 
 UNDONE = "undone:"
 
 
+@dataclass(frozen=True)
+class UndoResult:
+    activity_id: int
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """What one pass of the writer saw and did."""
+
+    before: str
+    after: str
+    block: str | None
+    changed: bool
+    skipped: str = ""
+
+
+@dataclass(frozen=True)
+class DescriptionWriter:
+    db: Database
+    api_for: Callable[[int], AthleteApi]
+    clock: Callable[[], datetime]
+    opt_out_tag: str
+    max_block_chars: int
+
+    def _rewrite(
+        self,
+        athlete_id: int,
+        activity_id: int,
+        block: str | None,
+        mode: Literal["write", "undo"],
+        *,
+        dry_run: bool,
+    ) -> Rewrite:
+        """Re-read, set our block (``mode="undo"`` removes it), PUT if changed, record."""
+        api = self.api_for(athlete_id)
+        current = api.activity(activity_id)
+        description = current.get("description") or ""
+        if mode == "write" and blocks.has_opt_out(
+            self.opt_out_tag, current.get("name"), description
+        ):
+            return Rewrite(description, description, block, False, skipped="opt-out")
+        if mode == "undo":
+            block = blocks.our_block(description)
+            if block is None:
+                return Rewrite(description, description, None, False, skipped="no block")
+        merged = blocks.merge(description, block if mode == "write" else None)
+        changed = merged != description
+        if dry_run:
+            return Rewrite(description, merged, block, changed, skipped="dry run")
+        if changed:
+            api.update_description(activity_id, merged)
+        action: str | None = "undo"
+        if mode == "undo":
+            delivered = UNDONE + blocks.block_hash(block)
+        else:
+            delivered = blocks.block_hash(block)
+            action = ("write" if block else "remove") if changed else None
+        gateway.record_description(
+            self.db,
+            athlete_id=athlete_id,
+            activity_id=activity_id,
+            description=merged,
+            delivered_hash=delivered,
+            action=action,
+            block=block or "",
+            now=self.clock(),
+        )
+        return Rewrite(description, merged, block, changed)
+
+    def deliver(self, suggestion: SuggestionRow, *, dry_run: bool = False) -> str | None:
+        """Write the suggestion's block into the description; returns the new text if it changed."""
+        body = suggestion.public_text if suggestion.kind != "none" else ""
+        block = blocks.render_block(body, self.max_block_chars) if body else None
+        wanted = blocks.block_hash(block)
+        if suggestion.delivered_hash in (wanted, UNDONE + wanted):
+            return None
+        done = self._rewrite(
+            suggestion.athlete_id, suggestion.activity_id, block, "write", dry_run=dry_run
+        )
+        if done.skipped == "opt-out":
+            return None
+        return done.after if done.changed else None
+
+    def undo(
+        self, athlete_ids: list[int], activity_id: int | None, *, dry_run: bool = False
+    ) -> list[UndoResult]:
+        """Take our block back out, leaving every other byte of the description as it was."""
+        results = []
+        for owner, target in gateway.description_targets(self.db, athlete_ids, activity_id):
+            try:
+                done = self._rewrite(owner, target, None, "undo", dry_run=dry_run)
+            except NotFound:
+                results.append(UndoResult(target, "not found at Strava (deleted?)"))
+                continue
+            if done.skipped == "no block":
+                results.append(UndoResult(target, "no strava-rehab block"))
+            elif dry_run:
+                results.append(UndoResult(target, f"would restore to {done.after!r}"))
+            else:
+                results.append(UndoResult(target, "removed our block"))
+        return results
+
+
+def writer_for(ctx: AppContext) -> DescriptionWriter:
+    return DescriptionWriter(
+        db=ctx.db,
+        api_for=lambda athlete_id: ctx.athlete_api(athletes.access_token(ctx, athlete_id)),
+        clock=ctx.clock,
+        opt_out_tag=ctx.settings.delivery.opt_out_tag,
+        max_block_chars=ctx.settings.delivery.max_block_chars,
+    )
+
+
 def deliver_description(
     ctx: AppContext, suggestion: SuggestionRow, *, dry_run: bool = False
 ) -> str | None:
-    """Write the suggestion's block into the description; returns the new text if it changed."""
-    settings = ctx.settings
-    body = suggestion.public_text if suggestion.kind != "none" else ""
-    block = blocks.render_block(body, settings.delivery.max_block_chars) if body else None
-    wanted = blocks.block_hash(block)
-    if suggestion.delivered_hash in (wanted, UNDONE + wanted):
-        return None
-    api = ctx.athlete_api(athletes.access_token(ctx, suggestion.athlete_id))
-    current = api.activity(suggestion.activity_id)  # re-read: the runner may have just edited it
-    description = current.get("description") or ""
-    if blocks.has_opt_out(settings.delivery.opt_out_tag, current.get("name"), description):
-        return None
-    merged = blocks.merge(description, block)
-    if dry_run:
-        return merged if merged != description else None
-    changed = merged != description
-    if changed:
-        api.update_description(suggestion.activity_id, merged)
-    now = ctx.clock()
-    with ctx.db.transaction() as session:
-        row = session.get(SuggestionRow, suggestion.id)
-        if row is not None:
-            row.delivered_hash = wanted
-        activity = session.get(Activity, suggestion.activity_id)
-        if activity is not None:
-            activity.description = merged
-        if changed:
-            session.add(
-                Delivery(
-                    athlete_id=suggestion.athlete_id,
-                    activity_id=suggestion.activity_id,
-                    channel="description",
-                    action="write" if block else "remove",
-                    text=block or "",
-                    created_at=now,
-                )
-            )
-    return merged if changed else None
+    return writer_for(ctx).deliver(suggestion, dry_run=dry_run)
+
+
+def undo_blocks(
+    ctx: AppContext, *, athlete_ids: list[int], activity_id: int | None, dry_run: bool = False
+) -> list[UndoResult]:
+    return writer_for(ctx).undo(athlete_ids, activity_id, dry_run=dry_run)

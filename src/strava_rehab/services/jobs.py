@@ -14,8 +14,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from strava_rehab.context import AppContext
+from strava_rehab.db.gateway import finding_of, pain_of, run_session
 from strava_rehab.db.models import Activity, Athlete, FindingRow, PainReportRow, SuggestionRow
-from strava_rehab.db.records import finding_of, pain_of, run_session
 from strava_rehab.load import analyze
 from strava_rehab.notify.channels import notifier_for
 from strava_rehab.notify.outbox import OutboxReport, enqueue, send_pending

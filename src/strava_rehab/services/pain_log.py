@@ -7,7 +7,7 @@ from typing import get_args
 
 from strava_rehab.content.knowledge import vocabulary
 from strava_rehab.context import AppContext
-from strava_rehab.db.records import pain_row
+from strava_rehab.db.gateway import pain_row
 from strava_rehab.errors import UserFacingError
 from strava_rehab.pain import PainReport, parse_pain
 from strava_rehab.pain.model import Side, Timing
