@@ -6,13 +6,11 @@ import logging
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from strava_rehab.cli import app, context, log_level, secrets_of, settings
 from strava_rehab.cli.options import JsonOpt
 from strava_rehab.cli.output import emit_json, say, setup_logging
 from strava_rehab.db.engine import Database, current_revision, downgrade, head_revision, upgrade
-from strava_rehab.db.models import Athlete
 
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 config_app = typer.Typer(help="Check and show the settings.", no_args_is_help=True)
@@ -94,10 +92,6 @@ def config_show(as_json: JsonOpt = False) -> None:
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored token under the newest key (list it first in secret_key)."""
-    ctx = context()
-    with ctx.db.transaction() as session:
-        rows = list(session.scalars(select(Athlete)))
-        for row in rows:
-            row.access_token = ctx.vault.rotate(row.access_token)
-            row.refresh_token = ctx.vault.rotate(row.refresh_token)
-    say(f"re-encrypted the tokens of {len(rows)} athlete(s)")
+    from strava_rehab.services.reports import rotate_keys
+
+    say(f"re-encrypted the tokens of {rotate_keys(context())} athlete(s)")

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import webbrowser
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from strava_rehab.cli import UserError, app, context
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, say, table
-from strava_rehab.db.models import Activity, Athlete, SyncState
 from strava_rehab.services import connect as athletes
+from strava_rehab.services import reports
 
 # --- connecting ----------------------------------------------------------------------------------
 
@@ -75,10 +74,7 @@ def disconnect(
     if not ids:
         raise UserError("no athlete is connected")
     if dry_run:
-        with ctx.db.read() as session:
-            count = len(
-                session.scalars(select(Activity.id).where(Activity.athlete_id == ids[0])).all()
-            )
+        count = reports.activity_count(ctx, ids[0])
         say(
             f"Would deauthorize athlete {ids[0]} at Strava and delete their data "
             f"({count} activities, with their pain reports, findings and suggestions)."
@@ -94,22 +90,7 @@ def disconnect(
 def list_athletes(as_json: JsonOpt = False) -> None:
     """List connected athletes, their scopes and sync state."""
     ctx = context()
-    with ctx.db.read() as session:
-        rows: list[dict[str, Any]] = []
-        for a in session.scalars(select(Athlete).order_by(Athlete.id)):
-            state = session.get(SyncState, a.id)
-            rows.append(
-                {
-                    "athlete_id": a.id,
-                    "name": f"{a.firstname} {a.lastname}".strip(),
-                    "status": a.status,
-                    "message": a.status_message,
-                    "scopes": a.scopes.split(","),
-                    "last_sync_at": state.last_sync_at if state else None,
-                    "resume_at": state.resume_at if state else None,
-                    "last_error": state.last_error if state else "",
-                }
-            )
+    rows = reports.athletes_overview(ctx)
     if as_json:
         emit_json(rows)
         return

@@ -6,13 +6,12 @@ import re
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 
 from strava_rehab.cli import app, context
 from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete, parse_date
 from strava_rehab.cli.output import emit_json, say, table
-from strava_rehab.db.models import Activity
 from strava_rehab.services import connect as athletes
+from strava_rehab.services import reports
 
 # --- analysis ------------------------------------------------------------------------------------
 
@@ -26,24 +25,10 @@ def analyze(
     as_json: JsonOpt = False,
 ) -> None:
     """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
-    from strava_rehab.db.gateway import run_session
-    from strava_rehab.load import analyze as run_analysis
-
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)
     as_of = parse_date(on) or ctx.clock().date()
-    with ctx.db.read() as session:
-        runs = [
-            run_session(row)
-            for row in session.scalars(
-                select(Activity).where(
-                    Activity.athlete_id == athlete_id,
-                    Activity.counted.is_(True),
-                    Activity.local_date <= as_of,
-                )
-            )
-        ]
-    report = run_analysis(runs, as_of=as_of, thresholds=ctx.settings.analysis)
+    report = reports.analysis(ctx, athlete_id, as_of)
     recent = [f for f in report.findings if (as_of - f.local_date).days < 42]
     if as_json:
         emit_json(
@@ -52,22 +37,7 @@ def analyze(
                 "as_of": as_of,
                 "metrics": report.metrics.model_dump(mode="json"),
                 "recent_days": [d.model_dump(mode="json") for d in report.recent_days],
-                "findings": [
-                    {
-                        "activity_id": f.activity_id,
-                        "local_date": f.local_date,
-                        "kind": f.kind,
-                        "band": f.band,
-                        "severity": f.severity,
-                        "value": f.value,
-                        "reference": f.reference,
-                        "ratio": f.ratio,
-                        "hazard_ratio": f.hazard_ratio,
-                        "explanation": f.explanation,
-                        "source": f.source,
-                    }
-                    for f in recent
-                ],
+                "findings": [f.model_dump(mode="json") for f in recent],
             }
         )
         return
@@ -160,35 +130,25 @@ def pain_log(
 @pain_app.command("list")
 def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """List logged pain, newest first (from notes, descriptions and by hand)."""
-    from strava_rehab.db.models import PainReportRow
-
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
-    with ctx.db.read() as session:
-        rows = list(
-            session.scalars(
-                select(PainReportRow)
-                .where(PainReportRow.athlete_id.in_(ids))
-                .order_by(PainReportRow.local_date.desc(), PainReportRow.id.desc())
-            )
-        )
     data: list[dict[str, Any]] = [
         {
-            "athlete_id": r.athlete_id,
-            "activity_id": r.activity_id,
-            "local_date": r.local_date,
-            "source": r.source,
-            "region": r.region,
-            "side": r.side,
-            "score": r.score,
-            "timing": r.timing,
-            "negated": r.negated,
-            "trend": r.trend,
-            "red_flags": r.red_flags,
-            "unknown_terms": r.unknown_terms,
-            "text": r.text,
+            "athlete_id": p.athlete_id,
+            "activity_id": p.activity_id,
+            "local_date": p.local_date,
+            "source": p.source,
+            "region": p.report.region,
+            "side": p.report.side,
+            "score": p.report.score,
+            "timing": p.report.timing,
+            "negated": p.report.negated,
+            "trend": p.report.trend,
+            "red_flags": list(p.report.red_flags),
+            "unknown_terms": list(p.report.unknown_terms),
+            "text": p.report.text,
         }
-        for r in rows
+        for p in reports.pain_log(ctx, ids)
     ]
     if as_json:
         emit_json(data)
@@ -217,18 +177,9 @@ def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
 @app.command()
 def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """List the suggestions made, with why, the protocol and whether they were delivered."""
-    from strava_rehab.db.models import SuggestionRow
-
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
-    with ctx.db.read() as session:
-        rows = list(
-            session.scalars(
-                select(SuggestionRow)
-                .where(SuggestionRow.athlete_id.in_(ids))
-                .order_by(SuggestionRow.local_date.desc())
-            )
-        )
+    rows = reports.suggestions(ctx, ids)
     data: list[dict[str, Any]] = [
         {
             "activity_id": r.activity_id,

@@ -172,37 +172,15 @@ def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
     """The install at a glance: athletes, Strava rate budget, inbox, outbox, worker health."""
-    import json
-    from collections import Counter
-
-    from sqlalchemy import func, select
-
-    from strava_rehab.db.models import Athlete, OutboxMessage, WebhookEvent
-    from strava_rehab.services import inbox as webhooks
-    from strava_rehab.strava.rate_budget import DatabaseRateBudget
+    from strava_rehab.services import reports
     from strava_rehab.worker import health_path
 
     ctx = context()
-    with ctx.db.read() as session:
-        athlete_states = Counter(session.scalars(select(Athlete.status)))
-        inbox_pending = session.scalar(
-            select(func.count())
-            .select_from(WebhookEvent)
-            .where(WebhookEvent.processed_at.is_(None))
-        )
-        outbox = Counter(session.scalars(select(OutboxMessage.status)))
-    budget = DatabaseRateBudget(ctx.db, ctx.settings.rate_safety_margin).snapshot(ctx.clock())
+    data = reports.install_status(ctx)
+    athlete_states: dict[str, int] = data["athletes"]
+    budget = {name: (b["used"], b["limit"]) for name, b in data["rate_budget"].items()}
+    inbox_pending, outbox, health = data["inbox_pending"], data["outbox"], data["worker_health"]
     health_file = health_path(ctx)
-    health = json.loads(health_file.read_text()) if health_file.exists() else None
-    data = {
-        "athletes": dict(athlete_states),
-        "max_athletes": ctx.settings.max_athletes,
-        "rate_budget": {name: {"used": u, "limit": lim} for name, (u, lim) in budget.items()},
-        "inbox_pending": inbox_pending,
-        "outbox": dict(outbox),
-        "subscription": webhooks.stored_subscription(ctx),
-        "worker_health": health,
-    }
     if as_json:
         emit_json(data)
         return

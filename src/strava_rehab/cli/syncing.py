@@ -6,13 +6,12 @@ import logging
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 
 from strava_rehab.cli import UserError, app, context, log_level
 from strava_rehab.cli.options import AthleteOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, is_terminal, out, say, setup_logging, table
-from strava_rehab.db.models import Activity
 from strava_rehab.services import connect as athletes
+from strava_rehab.services import reports
 from strava_rehab.services.sync import sync_athlete
 
 # --- syncing -------------------------------------------------------------------------------------
@@ -71,13 +70,7 @@ def activities(
     """List stored activities, newest first."""
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
-    with ctx.db.read() as session:
-        query = (
-            select(Activity).where(Activity.athlete_id.in_(ids)).order_by(Activity.start_utc.desc())
-        )
-        if limit:
-            query = query.limit(limit)
-        rows = list(session.scalars(query))
+    rows = reports.activities(ctx, ids, limit)
     data: list[dict[str, Any]] = [
         {
             "activity_id": r.id,

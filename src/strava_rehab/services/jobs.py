@@ -11,11 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from strava_rehab.context import AppContext
-from strava_rehab.db.gateway import finding_of, pain_of, run_session
-from strava_rehab.db.models import Activity, Athlete, FindingRow, PainReportRow, SuggestionRow
+from strava_rehab.db import gateway
 from strava_rehab.load import analyze
 from strava_rehab.notify.channels import notifier_for
 from strava_rehab.notify.outbox import OutboxReport, enqueue, send_pending
@@ -97,45 +94,15 @@ def run_cycle(ctx: AppContext, stop: threading.Event | None = None) -> CycleRepo
 def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
     today = ctx.clock().date()
     week_start = today - timedelta(days=6)
-    with ctx.db.read() as session:
-        runs = [
-            run_session(row)
-            for row in session.scalars(
-                select(Activity).where(
-                    Activity.athlete_id == athlete_id,
-                    Activity.counted.is_(True),
-                    Activity.local_date >= today - timedelta(days=70),
-                )
-            )
-        ]
-        findings = [
-            finding_of(r)
-            for r in session.scalars(
-                select(FindingRow).where(
-                    FindingRow.athlete_id == athlete_id, FindingRow.local_date >= week_start
-                )
-            )
-        ]
-        pain = [
-            (r.local_date, pain_of(r))
-            for r in session.scalars(
-                select(PainReportRow)
-                .where(
-                    PainReportRow.athlete_id == athlete_id,
-                    PainReportRow.local_date >= today - timedelta(days=13),
-                )
-                .order_by(PainReportRow.local_date)
-            )
-        ]
-        suggestions = list(
-            session.scalars(
-                select(SuggestionRow).where(
-                    SuggestionRow.athlete_id == athlete_id, SuggestionRow.local_date >= week_start
-                )
-            )
-        )
-        athlete = session.get(Athlete, athlete_id)
-        name = athlete.firstname if athlete else ""
+    runs = gateway.counted_runs(ctx.db, athlete_id, since=today - timedelta(days=70))
+    findings = gateway.findings_since(ctx.db, athlete_id, week_start)
+    pain = [
+        (p.local_date, p.report)
+        for p in gateway.pain_between(ctx.db, athlete_id, today - timedelta(days=13))
+    ]
+    suggestions = gateway.suggestions_since(ctx.db, athlete_id, week_start)
+    athlete = gateway.athlete(ctx.db, athlete_id)
+    name = athlete.firstname if athlete else ""
     metrics = analyze(runs, as_of=today, thresholds=ctx.settings.analysis).metrics
     exercises = sorted({name for s in suggestions for name in s.exercises})
     return Digest(

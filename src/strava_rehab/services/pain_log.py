@@ -7,7 +7,7 @@ from typing import get_args
 
 from strava_rehab.content.knowledge import vocabulary
 from strava_rehab.context import AppContext
-from strava_rehab.db.gateway import pain_row
+from strava_rehab.db import gateway
 from strava_rehab.errors import UserFacingError
 from strava_rehab.pain import PainReport, parse_pain
 from strava_rehab.pain.model import Side, Timing
@@ -61,6 +61,5 @@ def log_pain(
         red_flags=tuple(flags),
         text=note,
     )
-    with ctx.db.transaction() as session:
-        session.add(pain_row(athlete_id, None, day, "cli", report, ctx.clock()))
+    gateway.add_pain(ctx.db, gateway.StoredPain(athlete_id, None, day, "cli", report), ctx.clock())
     return report
