@@ -1,4 +1,4 @@
-"""The pain parser on notes as runners actually write them (science.md §4.1).
+"""The pain parser on notes as runners actually write them.
 
 Each row is a note and the reports it must give, in order: (region, side, score, timing, negated).
 """
@@ -13,7 +13,7 @@ from strava_rehab.pain import MAX_NOTE_CHARS, PainReport, parse_pain
 Expected = tuple[str | None, str | None, float | None, str | None, bool]
 
 NOTES: list[tuple[str, list[Expected]]] = [
-    # The examples from the brief and science.md.
+    # The examples from the product brief.
     ("left shin sore 4/10", [("shin", "left", 4.0, None, False)]),
     ("heel pain on first steps, 3", [("plantar_heel", None, 3.0, "next_morning", False)]),
     ("#pain knee 2/10", [("knee_front", None, 2.0, None, False)]),

@@ -1,4 +1,4 @@
-"""Acute:chronic workload ratio, as context only: never a finding (science.md §1.3-1.5).
+"""Acute:chronic workload ratio, as context only: never a finding (Frandsen 2025).
 
 ACWR thresholds are contested, and in the largest running cohort (Frandsen 2025) ACWR spikes went
 with *lower* injury rates, so the product shows the figure and raises nothing from it.

@@ -1,4 +1,4 @@
-"""The studies behind each rule, as the runner will see them cited (science.md §0-1).
+"""The studies behind each rule, as the runner will see them cited (by paper).
 
 The evidence is uneven and the wording says so:
 

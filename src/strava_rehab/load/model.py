@@ -31,7 +31,7 @@ class RunSession(BaseModel):
 
 
 class LoadThresholds(BaseModel):
-    """Windows and cut-offs. Defaults follow science.md §0-1; all are settings."""
+    """Windows and cut-offs. Defaults follow Frandsen 2025 and Nielsen 2014; all are settings."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -98,7 +98,7 @@ class LoadMetrics(BaseModel):
     """Where the athlete stands on ``as_of``. Context for the runner, never an alert on its own.
 
     The ACWR figures are descriptive only: the evidence for ACWR thresholds is contested and in
-    the largest running cohort ACWR spikes went with *lower* injury rates (science.md §1.5).
+    the largest running cohort ACWR spikes went with *lower* injury rates (Frandsen 2025).
     """
 
     model_config = ConfigDict(frozen=True)

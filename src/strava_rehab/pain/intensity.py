@@ -1,7 +1,7 @@
 """Pain intensity: the 0–10 numbers in a note, and the numbers that only look like them.
 
 A running note is full of numbers (10k, 4:30/km, 152 bpm, 3/10/2024, 6x800): only these forms are
-read as a pain score (science.md §4.1), each scaled to the 11-point NRS:
+read as a pain score (the 11-point NRS: sources.toml farrar2001), each scaled to the 11-point NRS:
 
 * ``4/10``, ``4 / 10``, ``4 out of 10``, ``3.5/10``; a range ``3-4/10`` counts as its upper end,
   because the rules must not under-read pain.

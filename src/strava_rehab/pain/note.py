@@ -1,6 +1,6 @@
 """Reading a runner's note into pain reports: "left shin sore 4/10, right knee 2/10" -> two reports.
 
-How a note is read (science.md §4.1):
+How a note is read (scores on the 0-10 NRS of sources.toml farrar2001):
 
 1. Only the first ``MAX_NOTE_CHARS`` characters are read. Strava notes are a few lines; the cap
    keeps a pasted novel (or a fuzzer) from costing more than a few milliseconds.

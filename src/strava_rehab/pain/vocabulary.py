@@ -19,7 +19,7 @@ from strava_rehab.errors import UserFacingError
 from strava_rehab.errors import entry_path as _entry_path
 from strava_rehab.pain.words import NUMBER_SLOT, Phrase, PhraseMatcher, Token, tokenize
 
-# The ids the parser emits and the rules consume (science.md §4.2 and §2.4): fixed in code, because
+# The ids the parser emits and the rules consume (config/rules.toml): fixed in code, because
 # a region the rules do not know would be a pain report nobody acts on.
 REGION_IDS: Final = (
     "plantar_heel",
@@ -103,7 +103,7 @@ class _Timing(_Section):
     phrases: list[str] = Field(default_factory=list)
     # Matched with the note's own capitals: "AM" is a time of day, "am" is a verb.
     case_sensitive: list[str] = Field(default_factory=list)
-    # Pain at this time is itself a red flag (night or rest pain, science.md §2.4).
+    # Pain at this time is itself a red flag (night or rest pain; sources.toml warden2014).
     red_flag: str | None = None
 
 

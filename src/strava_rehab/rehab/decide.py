@@ -1,7 +1,7 @@
 """Deciding as a sports physio would: red flags first, then pain, then load.
 
 Order of precedence, each step explained in ``Decision.reasons``:
-1. A red flag (science.md §2.4) → ``see_clinician``: stop running, no exercises.
+1. A red flag (sources.toml warden2014) → ``see_clinician``: stop running, no exercises.
 2. Pain in a region with a protocol → ``rehab`` (full plan) or ``continue`` (short reminder within
    the cooldown), moving phases by the pain-monitoring model; a spike adds a load warning.
 3. Pain in a region without a protocol → general load advice.

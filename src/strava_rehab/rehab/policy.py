@@ -1,8 +1,8 @@
 """The runner-adjustable thresholds of the rehab rules (embedded in the settings file).
 
-Defaults follow science.md §2: Silbernagel's pain-monitoring model (≤5/10 acceptable), a score
+Defaults follow Silbernagel's pain-monitoring model (≤5/10 acceptable), a score
 of 7/10 or more treated as a red flag, and Farrar's clinically important change (≥2 points or
-≥30%) as the line between noise and a real rise.
+≥30%) as the line between noise and a real rise (sources.toml: silbernagel2007, farrar2001).
 """
 
 from __future__ import annotations

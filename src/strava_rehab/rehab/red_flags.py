@@ -1,4 +1,4 @@
-"""Warning signs that override every exercise suggestion (science.md §2.4).
+"""Warning signs that override every exercise suggestion (sources.toml warden2014).
 
 The parser reports the terms it found; the rules here decide what counts: any red-flag id, pain
 at rest or at night, a score at or above the policy's ``red_flag_score``, and pain that worsens
