@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -23,42 +25,39 @@ app.add_typer(keys_app, name="keys")
 # --- db ------------------------------------------------------------------------------------------
 
 
-def _database() -> Database:
+@contextmanager
+def _database() -> Iterator[Database]:
+    """The database alone (no migration on open), disposed of when the command ends."""
     s = settings()
     setup_logging(log_level(logging.INFO), secrets_of(s))
-    return Database(s.resolved_database_url)
+    db = Database(s.resolved_database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the migrations (the embedded default also does this on every command)."""
-    db = _database()
-    try:
+    with _database() as db:
         upgrade(db.engine, revision)
         say(f"database at revision {current_revision(db.engine)}")
-    finally:
-        db.dispose()
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
     """Revert the migrations down to REVISION ('base' empties the database)."""
-    db = _database()
-    try:
+    with _database() as db:
         downgrade(db.engine, revision)
         say(f"database at revision {current_revision(db.engine) or 'base'}")
-    finally:
-        db.dispose()
 
 
 @db_app.command("current")
 def db_current(as_json: JsonOpt = False) -> None:
     """Show the applied and the newest revision."""
-    db = _database()
-    try:
+    with _database() as db:
         data = {"current": current_revision(db.engine), "head": head_revision(db.engine)}
-    finally:
-        db.dispose()
     if as_json:
         emit_json(data)
     else:

@@ -9,7 +9,7 @@ import typer
 
 from strava_rehab.cli import UserError, app, context
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
-from strava_rehab.cli.output import emit_json, say, table
+from strava_rehab.cli.output import listing, say
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
 
@@ -91,21 +91,16 @@ def list_athletes(as_json: JsonOpt = False) -> None:
     """List connected athletes, their scopes and sync state."""
     ctx = context()
     rows = reports.athletes_overview(ctx)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
+    listing(
+        as_json,
+        rows,
         "Athletes",
-        ["id", "name", "status", "scopes", "last sync", "note"],
-        [
-            [
-                r["athlete_id"],
-                r["name"],
-                r["status"],
-                ",".join(r["scopes"]),
-                r["last_sync_at"] or "never",
-                r["message"] or r["last_error"],
-            ]
-            for r in rows
-        ],
+        {
+            "id": lambda r: r["athlete_id"],
+            "name": lambda r: r["name"],
+            "status": lambda r: r["status"],
+            "scopes": lambda r: ",".join(r["scopes"]),
+            "last sync": lambda r: r["last_sync_at"] or "never",
+            "note": lambda r: r["message"] or r["last_error"],
+        },
     )

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -40,6 +40,19 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def listing(
+    as_json: bool,
+    records: Sequence[Mapping[str, Any]],
+    title: str,
+    columns: Mapping[str, Callable[[Mapping[str, Any]], Any]],
+) -> None:
+    """The records as JSON, or as a table whose cells are computed from each record."""
+    if as_json:
+        emit_json(records)
+        return
+    table(title, list(columns), [[cell(r) for cell in columns.values()] for r in records])
 
 
 def say(message: str) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from strava_rehab.cli import app, context
 from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete, parse_date
-from strava_rehab.cli.output import emit_json, say, table
+from strava_rehab.cli.output import emit_json, listing, say, table
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
 
@@ -150,24 +150,19 @@ def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
         }
         for p in reports.pain_log(ctx, ids)
     ]
-    if as_json:
-        emit_json(data)
-        return
-    table(
+    listing(
+        as_json,
+        data,
         "Pain log",
-        ["date", "region", "side", "score", "when", "source", "text"],
-        [
-            [
-                d["local_date"],
-                (d["region"] or "?") + (" (no pain)" if d["negated"] else ""),
-                d["side"] or "",
-                "" if d["score"] is None else f"{d['score']:g}",
-                d["timing"] or "",
-                d["source"],
-                d["text"][:40],
-            ]
-            for d in data
-        ],
+        {
+            "date": lambda d: d["local_date"],
+            "region": lambda d: (d["region"] or "?") + (" (no pain)" if d["negated"] else ""),
+            "side": lambda d: d["side"] or "",
+            "score": lambda d: "" if d["score"] is None else f"{d['score']:g}",
+            "when": lambda d: d["timing"] or "",
+            "source": lambda d: d["source"],
+            "text": lambda d: d["text"][:40],
+        },
     )
 
 
@@ -195,22 +190,17 @@ def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
         }
         for r in rows
     ]
-    if as_json:
-        emit_json(data)
-        return
-    table(
+    listing(
+        as_json,
+        data,
         "Suggestions",
-        ["activity", "date", "kind", "protocol", "phase", "delivered", "why"],
-        [
-            [
-                d["activity_id"],
-                d["local_date"],
-                d["kind"],
-                d["protocol"] or "",
-                d["phase"] or "",
-                "yes" if d["delivered"] else "no",
-                d["reason"][:60],
-            ]
-            for d in data
-        ],
+        {
+            "activity": lambda d: d["activity_id"],
+            "date": lambda d: d["local_date"],
+            "kind": lambda d: d["kind"],
+            "protocol": lambda d: d["protocol"] or "",
+            "phase": lambda d: d["phase"] or "",
+            "delivered": lambda d: "yes" if d["delivered"] else "no",
+            "why": lambda d: d["reason"][:60],
+        },
     )

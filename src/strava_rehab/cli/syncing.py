@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
 
 from strava_rehab.cli import UserError, app, context, log_level
 from strava_rehab.cli.options import AthleteOpt, JsonOpt
-from strava_rehab.cli.output import emit_json, is_terminal, out, say, setup_logging, table
+from strava_rehab.cli.output import emit_json, is_terminal, listing, out, say, setup_logging
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
 from strava_rehab.services.sync import sync_athlete
@@ -89,32 +90,31 @@ def activities(
         }
         for r in rows
     ]
-    if as_json:
-        emit_json(data)
-        return
-    table(
+    listing(
+        as_json,
+        data,
         "Activities",
-        ["id", "date", "type", "km", "name", "flags"],
-        [
-            [
-                d["activity_id"],
-                d["local_date"],
-                d["sport_type"],
-                f"{d['distance_km']:.2f}",
-                d["name"][:40],
-                " ".join(
-                    f
-                    for f, on in (
-                        ("not-counted", not d["counted"]),
-                        ("manual", d["manual"]),
-                        ("treadmill", d["trainer"]),
-                        ("private", d["private"]),
-                    )
-                    if on
-                ),
-            ]
-            for d in data
-        ],
+        {
+            "id": lambda d: d["activity_id"],
+            "date": lambda d: d["local_date"],
+            "type": lambda d: d["sport_type"],
+            "km": lambda d: f"{d['distance_km']:.2f}",
+            "name": lambda d: d["name"][:40],
+            "flags": _flags,
+        },
+    )
+
+
+def _flags(d: Mapping[str, Any]) -> str:
+    return " ".join(
+        f
+        for f, on in (
+            ("not-counted", not d["counted"]),
+            ("manual", d["manual"]),
+            ("treadmill", d["trainer"]),
+            ("private", d["private"]),
+        )
+        if on
     )
 
 

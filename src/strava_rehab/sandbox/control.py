@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .activities import _check_bool
 from .messages import Request, Response
 from .world import UnknownObject
 
@@ -21,11 +22,7 @@ Action = Callable[["Sandbox", Request, list[str]], Response]
 
 
 def _flag(value: object, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
-        return value.lower() in {"true", "1"}
-    raise ValueError(f"{name} must be true or false, got {value!r}")
+    return _check_bool(name, value)
 
 
 def _number(value: object, name: str) -> float:
