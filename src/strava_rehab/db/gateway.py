@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from strava_rehab.db.engine import Database
 from strava_rehab.db.models import (
@@ -545,3 +545,13 @@ def counts(db: Database) -> Counts:
         )
         outbox = Counter(session.scalars(select(OutboxMessage.status)))
     return Counts(athlete_states, int(inbox_pending or 0), outbox)
+
+
+def ping(db: Database) -> str:
+    """``"ok"`` if the database answers, else ``"error: <type>"`` (health reports, never raises)."""
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"

@@ -16,9 +16,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import text
 
 from strava_rehab.context import AppContext
+from strava_rehab.db import gateway
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.worker import Worker, health_path
@@ -53,12 +53,7 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
-        try:
-            with ctx.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            database = "ok"
-        except Exception as exc:  # health must report, not raise
-            database = f"error: {type(exc).__name__}"
+        database = gateway.ping(ctx.db)
         worker_state: dict[str, Any] = {"embedded": worker is not None}
         if worker is not None:
             worker_state["running"] = worker.running()
