@@ -433,6 +433,8 @@ def pain_point_title(timeline: PainTimeline, point: PainPoint) -> str:
         text += f", above the {timeline.limit:g}/10 limit"
     if point.red_flag:
         text += ". Warning sign: " + "; ".join(point.red_flag_reasons)
+    if point.text.strip():
+        text += f'. Your note: "{point.text.strip()}"'
     return text
 
 
