@@ -1,11 +1,12 @@
 """Pain in a runner's own words: read free-text notes into structured pain reports.
 
-``parse_pain(text, load_vocabulary(default_vocabulary_path()))`` is the whole API. The words are
+``parse_pain(text, load_vocabulary(default_vocabulary_path()))`` is the whole API;
+``read_note`` also returns the fragments that could not be read. The words are
 data (``config/pain-vocabulary.<lang>.toml``); this package holds no English.
 """
 
 from strava_rehab.pain.model import PainReport
-from strava_rehab.pain.note import MAX_NOTE_CHARS, parse_pain
+from strava_rehab.pain.note import MAX_NOTE_CHARS, NoteReading, parse_pain, read_note
 from strava_rehab.pain.vocabulary import (
     RED_FLAG_IDS,
     REGION_IDS,
@@ -19,10 +20,12 @@ __all__ = [
     "MAX_NOTE_CHARS",
     "RED_FLAG_IDS",
     "REGION_IDS",
+    "NoteReading",
     "PainReport",
     "Vocabulary",
     "VocabularyError",
     "default_vocabulary_path",
     "load_vocabulary",
     "parse_pain",
+    "read_note",
 ]
