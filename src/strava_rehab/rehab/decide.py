@@ -491,10 +491,10 @@ def _step(
         return back, f"{why}: staying at phase 1 and reducing load."
     phase = protocol.phases[current - 1]
     since = state.phase_since
-    entries = [e for e in earlier if e.local_date >= since]
+    entries = [_as_calm_evidence(e, protocol) for e in earlier if e.local_date >= since]
     today_score = None if report is None else report_score(report)
     if today_score is not None:
-        entries.append(ScoredEntry(day.today, today_score))
+        entries.append(ScoredEntry(day.today, today_score, report.timing))
     old_enough = (day.today - since).days >= phase.min_days
     met = next((rule for rule in phase.exit_when if exit_met(rule, entries, day.today)), None)
     if met is None or not old_enough:
@@ -507,6 +507,14 @@ def _step(
     return current + 1, (
         f"Pain has settled ({phase.exit}): moving on to phase {current + 1} of {count}."
     )
+
+
+def _as_calm_evidence(entry: ScoredEntry, protocol: Protocol) -> ScoredEntry:
+    """Pain still there the next morning never counts as calm (unless it is the condition's
+    usual morning symptom): it breaks a run of calm entries whatever its score."""
+    if entry.timing == "next_morning" and entry.score > 0 and not protocol.morning_symptom:
+        return ScoredEntry(entry.local_date, 10.0, entry.timing)
+    return entry
 
 
 def _problem_words(reading: PainReading, policy: RehabPolicy, *, usual_morning: bool) -> str:
