@@ -222,16 +222,19 @@ CASES = [
         next_phase=1,
     ),
     Case(
-        "heel pain still there the next morning: reduce and step back",
+        # Changed (issue 10): first-step heel pain is how plantar heel pain presents, so its
+        # presence alone is no reason to step back; a rise from earlier mornings is.
+        "morning heel pain up from 2/10 to 4/10: not settled, reduce and step back",
         situation(
             [pain("plantar_heel", 4, timing="next_morning")],
+            history=[entry(4, pain("plantar_heel", 2, timing="next_morning"))],
             states=[state("plantar_fasciitis", 2, last_full=3)],
         ),
         "rehab",
         "plantar_fasciitis",
         1,
         reasons=("next morning",),
-        advice=("still there the next morning",),
+        advice=("worse than on earlier mornings",),
         next_phase=1,
     ),
     Case(
@@ -295,12 +298,13 @@ CASES = [
         next_phase=1,
     ),
     Case(
-        "calf pain: no specific programme, general advice only",
+        # Changed (issue 10): 3/10 that settles is no reason to rest (Silbernagel 2007).
+        "calf pain 3/10: no specific programme, keep running and monitor",
         situation([pain("calf", 3)]),
         "load_advice",
         exercises=None,
         reasons=("no specific programme for calf",),
-        advice=("Rest from running until pain and swelling",),
+        advice=("keep running",),
     ),
     Case(
         "calf pain with a spike: general advice plus the load warning",

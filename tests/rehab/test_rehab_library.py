@@ -233,9 +233,14 @@ def test_rathleff_heel_raise_progression_and_tempo() -> None:
     raise_ = lib.exercises["high_load_heel_raise"]
     assert "3 s up / 2 s hold / 3 s down" in raise_.dose.text
     doses = []
-    for phase in lib.protocols["plantar_fasciitis"].phases:
+    protocol = lib.protocols["plantar_fasciitis"]
+    schedule = protocol.dose_schedules["high_load_heel_raise"]
+    assert [step.from_week for step in schedule.steps] == [1, 3, 5]
+    assert schedule.source == "rathleff2015"
+    for phase in protocol.phases:
         item = next(i for i in phase.exercises if i.id == "high_load_heel_raise")
-        dose = item.dose or raise_.dose
+        assert item.step is not None
+        dose = schedule.steps[item.step - 1].dose
         doses.append((dose.sets, dose.reps, dose.frequency, dose.basis))
     assert doses == [
         (3, 12, "every second day", "study"),
@@ -265,7 +270,9 @@ def test_the_spec_regions_map_to_their_protocols() -> None:
 
 
 def test_seed_article_rules_are_in_the_general_advice() -> None:
-    advice = " ".join(library().rules.general_advice).lower()
+    # Rest is kept for pain above the limit, unsettled or rising (rest_advice), issue 10.
+    rules = library().rules
+    advice = " ".join([*rules.general_advice, *rules.rest_advice]).lower()
     assert "rest" in advice
     assert "swelling" in advice
     assert "light soreness" in advice

@@ -1,11 +1,12 @@
 """Pain in a runner's own words: read free-text notes into structured pain reports.
 
-``parse_pain(text, vocabulary)`` is the whole API; ``strava_rehab.content`` loads the vocabulary.
-The words are data (``config/pain-vocabulary.<lang>.toml``); this package holds no English.
+``parse_pain(text, vocabulary)`` is the whole API; ``read_note`` also returns the fragments that
+could not be read. ``strava_rehab.content`` loads the vocabulary. The words are data
+(``config/pain-vocabulary.<lang>.toml``); this package holds no English.
 """
 
 from strava_rehab.pain.model import PainReport
-from strava_rehab.pain.note import MAX_NOTE_CHARS, parse_pain
+from strava_rehab.pain.note import MAX_NOTE_CHARS, NoteReading, parse_pain, read_note
 from strava_rehab.pain.vocabulary import (
     RED_FLAG_IDS,
     REGION_IDS,
@@ -18,9 +19,11 @@ __all__ = [
     "MAX_NOTE_CHARS",
     "RED_FLAG_IDS",
     "REGION_IDS",
+    "NoteReading",
     "PainReport",
     "Vocabulary",
     "VocabularyError",
     "parse_pain",
+    "read_note",
     "vocabulary_from_mapping",
 ]

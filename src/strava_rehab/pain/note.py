@@ -43,6 +43,7 @@ from typing import Final, Generic, TypeVar
 
 from strava_rehab.pain.intensity import Score, find_scores
 from strava_rehab.pain.model import PainReport, ScoreConfidence, Side, Timing, Trend
+from strava_rehab.pain.typos import typo_regions
 from strava_rehab.pain.vocabulary import Vocabulary
 from strava_rehab.pain.words import JOINERS, Span, Token, tokenize
 
@@ -67,6 +68,9 @@ _SCORE_BEFORE_REGION: Final = 2
 _CLEAR_REACH: Final = 3
 _WORDS_BEFORE_SYMPTOM: Final = 3
 _WORDS_AFTER_LOCATION: Final = 2
+# How far a provocation ("on hills", "stairs make it") may sit from a trend word.
+_PROVOCATION_REACH: Final = 4
+_POSSESSIVE_ENDINGS: Final = ("'s", "’s", "ʼs")
 
 
 _T = TypeVar("_T", bound=str)
@@ -102,6 +106,8 @@ class _Found:
     all_clear: _Sorted[Span]
     red_flags: _Sorted[Span]
     scores: _Sorted[Score]
+    # "worse on hills": trend words that only say what provokes the pain (still pain).
+    provoked: _Sorted[Span]
     # Token indices inside any phrase other than an unplaced body word.
     known: frozenset[int]
 
@@ -123,7 +129,12 @@ class _Clause:
     symptoms: list[str] = field(default_factory=list)
     estimates: list[float] = field(default_factory=list)
     any_symptom: bool = False
+    # "knee worse on hills": says when it hurts (pain), not that it is rising.
+    provoked: bool = False
     negated: bool = False
+    # The negation was about one time or warning sign ("no pain at rest", "no night pain or
+    # limping"), not about pain itself: it does not cancel a pain named alongside it.
+    qualified: bool = False
     timings: list[str] = field(default_factory=list)
     trends: list[str] = field(default_factory=list)
     red_flags: list[str] = field(default_factory=list)
@@ -139,6 +150,7 @@ class _Clause:
         """Something in the clause says pain (or its absence), not just a body word."""
         return bool(
             self.any_symptom
+            or self.provoked
             or self.negated
             or self.scores
             or self.region_clear
@@ -192,16 +204,26 @@ class _Draft:
         if scores:
             best = max(scores, key=lambda s: (s.value, s.confidence == "high"))
             score, confidence = best.value, best.confidence
-        positive = bool(symptoms) or (score is not None and score > 0)
-        negated = any(c.negated for c in shared) or score == 0 or (self.clear and not positive)
+        red_flags = tuple(_unique(f for c in shared for f in c.red_flags))
+        trend = _first_of(_TREND_PRIORITY, (t for c in shared for t in c.trends))
+        positive = (
+            bool(symptoms)
+            or (score is not None and score > 0)
+            or bool(red_flags)
+            or trend == "worse"
+            or any(c.provoked for c in shared)
+        )
+        whole = any(c.negated and not c.qualified for c in shared)
+        qualified = any(c.negated and c.qualified for c in shared)
+        negated = whole or score == 0 or ((self.clear or qualified) and not positive)
         return PainReport(
             region=self.region,
             side=_side(self.sides),
             score=score,
             timing=_first_of(_TIMING_PRIORITY, (t for c in shared for t in c.timings)),
             negated=negated,
-            trend=_first_of(_TREND_PRIORITY, (t for c in shared for t in c.trends)),
-            red_flags=tuple(_unique(f for c in shared for f in c.red_flags)),
+            trend=trend,
+            red_flags=red_flags,
             unknown_terms=tuple(self.unknown),
             text=note[self.char_start : self.char_end].strip(),
             score_confidence=confidence,
@@ -288,6 +310,19 @@ def _find(tokens: Sequence[Token], vocabulary: Vocabulary) -> _Found:
         for span in vocabulary.unplaced_body_words.find(tokens)
         if not any(i in known for i in range(span.start, span.end))
     ]
+    # "achiles", "hamstrng": a typo of exactly one region word is that region.
+    typos = typo_regions(tokens, vocabulary, known | _indices(body))
+    if typos:
+        regions = sorted([*regions, *typos], key=lambda span: span.start)
+        known = known | _indices(typos)
+    # "worse on hills", "stairs make it worse": when it hurts, not a trend.
+    provoked = _provoked_spans(tokens, vocabulary, [*trend, *red_flags], regions)
+    trend = [span for span in trend if span not in provoked]
+    red_flags = [
+        span
+        for span in red_flags
+        if not (span.value == "worsening_during_run" and span in provoked)
+    ]
     scores = find_scores(
         tokens,
         vocabulary,
@@ -311,8 +346,57 @@ def _find(tokens: Sequence[Token], vocabulary: Vocabulary) -> _Found:
         all_clear=_Sorted(all_clear),
         red_flags=_Sorted(red_flags),
         scores=_Sorted(scores),
+        provoked=_Sorted(provoked),
         known=frozenset(known),
     )
+
+
+def _provoked_spans(
+    tokens: Sequence[Token],
+    vocabulary: Vocabulary,
+    spans: Sequence[Span],
+    regions: Sequence[Span],
+) -> list[Span]:
+    """The trend (or "got worse during") spans that only say what provokes the pain."""
+    if vocabulary.provocations is None or not spans:
+        return []
+    found = vocabulary.provocations.find(tokens)
+    if not found:
+        return []
+    starts = {span.start for span in found}
+    ends = {span.end for span in found}
+    region_tokens = _indices(regions)
+    passable = vocabulary.fillers | vocabulary.provocation_links | JOINERS
+    provoked: list[Span] = []
+    for span in spans:
+        index, steps = span.end, 0
+        hit = False
+        while index < len(tokens) and steps <= _PROVOCATION_REACH:
+            if index in starts:
+                hit = True
+                break
+            if tokens[index].norm not in passable:
+                break
+            index += 1
+            steps += 1
+        index, steps = span.start, 0
+        while not hit and index > 0 and steps <= _PROVOCATION_REACH:
+            if index in ends:
+                hit = True
+                break
+            before = index - 1
+            norm = tokens[before].norm
+            if not (
+                norm in vocabulary.provocation_causes
+                or norm in vocabulary.fillers
+                or before in region_tokens
+            ):
+                break
+            index -= 1
+            steps += 1
+        if hit:
+            provoked.append(span)
+    return provoked
 
 
 def _clause_ranges(found: _Found, vocabulary: Vocabulary) -> list[tuple[int, int]]:
@@ -371,6 +455,11 @@ class _ClauseReader:
                 clause.estimates.append(estimate)
         if self.found.negation_phrases.within(self.start, self.end):
             clause.negated = True
+        flag_starts = {start for kind, start in negated if kind == "red_flag"}
+        negated_symptoms = [start for kind, start in negated if kind == "symptom"]
+        clause.qualified = any(kind == "timing" for kind, _ in negated) or (
+            bool(negated_symptoms) and all(start in flag_starts for start in negated_symptoms)
+        )
         red_flags: list[tuple[int, str]] = [
             (span.start, span.value)
             for span in self.found.red_flags.within(self.start, self.end)
@@ -385,6 +474,7 @@ class _ClauseReader:
                 red_flags.append((span.start, flag))
         clause.red_flags = _unique(flag for _, flag in sorted(red_flags))
         clause.trends = [s.value for s in self.found.trend.within(self.start, self.end)]
+        clause.provoked = bool(self.found.provoked.within(self.start, self.end))
         self._mark_all_clear(clause)
         for span in self.body:
             clause.body_terms.update(range(span.start, span.end))
@@ -488,6 +578,20 @@ class _ClauseReader:
             )
         for cue in found.cues.within(self.start, self.end):
             self._walk_from_cue(cue, by_start, passable, negated)
+        # "fine at rest", "pain-free at night": the all-clear is about that time.
+        timing_starts = {span.start for span in found.timing.within(self.start, self.end)}
+        for word in [
+            *found.all_clear.within(self.start, self.end),
+            *found.negation_phrases.within(self.start, self.end),
+        ]:
+            index = word.end
+            while index < self.end and index - word.end <= 2:
+                if index in timing_starts:
+                    negated.add(("timing", index))
+                    break
+                if self.tokens[index].norm not in self.vocabulary.fillers:
+                    break
+                index += 1
         return negated
 
     def _walk_from_cue(
@@ -749,35 +853,140 @@ def _regionless_sentence(
     return drafts
 
 
+def _owner_marker(found: _Found, vocabulary: Vocabulary, start: int, end: int) -> str | None:
+    """ "other", "self" or None: who the clause's leading words say the pain belongs to.
+
+    Only the words before the clause's first pain word count ("my partner's knee", "her calf",
+    "Tom was limping"); the last marker wins ("my coach says my knee" is the runner's).
+    """
+    tokens = found.tokens
+    content = [
+        span.start
+        for spans in (found.regions, found.symptoms, found.red_flags, found.scores)
+        for span in spans.within(start, end)
+    ]
+    stop = min(content, default=end)
+    marker: str | None = None
+    for index in range(start, stop):
+        token = tokens[index]
+        if token.kind != "word":
+            continue
+        norm = token.norm
+        if norm in vocabulary.owner_self:
+            marker = "self"
+        elif norm in vocabulary.owner_others:
+            marker = "other"
+        elif index in found.known or norm in vocabulary.not_possessives:
+            continue
+        elif token.raw.endswith(_POSSESSIVE_ENDINGS):
+            marker = "other"  # "Sarah's achilles", "Coach's knee"
+        elif (
+            token.raw[:1].isupper()
+            and norm not in vocabulary.fillers
+            and index + 1 < stop
+            and tokens[index + 1].norm in vocabulary.person_verbs
+        ):
+            marker = "other"  # "Tom was limping"
+    return marker
+
+
+def _others_clauses(
+    found: _Found, vocabulary: Vocabulary, ranges: Sequence[tuple[int, int]]
+) -> set[int]:
+    """Indices of the clauses about someone else's pain: those record nothing.
+
+    A clause without a marker of its own and without a region continues the clause before it
+    ("Sarah's achilles is sore, 5/10"); one that names its own region is the runner's unless
+    its own words say otherwise.
+    """
+    others: set[int] = set()
+    previous_other = False
+    for number, (start, end) in enumerate(ranges):
+        marker = _owner_marker(found, vocabulary, start, end)
+        has_region = bool(found.regions.within(start, end))
+        inherited = previous_other and not has_region
+        other = inherited if marker is None else marker == "other"
+        content = bool(
+            found.regions.within(start, end)
+            or found.symptoms.within(start, end)
+            or found.red_flags.within(start, end)
+            or found.scores.within(start, end)
+        )
+        if other and content:
+            others.add(number)
+        if content:
+            previous_other = other
+    return others
+
+
 def _read_sentence(
     tokens: Sequence[Token],
     vocabulary: Vocabulary,
     earlier: list[_Draft],
     dangling: _Draft | None,
+    unread: list[tuple[int, int]] | None = None,
 ) -> tuple[list[_Draft], _Draft | None]:
-    """New reports from one sentence, and the region it left dangling (for the next sentence)."""
+    """New reports from one sentence, and the region it left dangling (for the next sentence).
+
+    ``unread`` collects the character ranges of clauses that look like pain (a score) but could
+    not be placed, so the runner can be told what was not understood.
+    """
     found = _find(tokens, vocabulary)
+    ranges = _clause_ranges(found, vocabulary)
+    others = _others_clauses(found, vocabulary, ranges)
     clauses = [
         _ClauseReader(found, vocabulary, start, end).read()
-        for start, end in _clause_ranges(found, vocabulary)
+        for number, (start, end) in enumerate(ranges)
+        if number not in others
     ]
     if any(c.regions for c in clauses):
-        return _region_drafts(tokens, clauses)
-    return _regionless_sentence(tokens, clauses, earlier, dangling), None
+        drafts, left = _region_drafts(tokens, clauses)
+        if unread is not None:
+            used = {id(c) for d in drafts for c in (*d.clauses, *d.borrowed)}
+            unread.extend(
+                (c.char_start, c.char_end)
+                for c in clauses
+                if not c.regions and c.scores and c.extra_words and id(c) not in used
+            )
+        return drafts, left
+    drafts = _regionless_sentence(tokens, clauses, earlier, dangling)
+    if unread is not None and not drafts:
+        placed = bool(earlier) and any(c in earlier[-1].clauses for c in clauses)
+        if not placed and dangling is None:
+            unread.extend((c.char_start, c.char_end) for c in clauses if c.scores)
+    return drafts, None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReading:
+    """A note read: its pain reports, and the fragments that looked like pain but were not
+    understood (e.g. "zorgle 4/10"), so the runner can be told to log them by hand."""
+
+    reports: list[PainReport]
+    unread: list[str]
+
+
+def read_note(text: str, vocabulary: Vocabulary) -> NoteReading:
+    """Like :func:`parse_pain`, plus what could not be read. Pure; never raises on a string."""
+    if not isinstance(text, str) or not text:
+        return NoteReading([], [])
+    note = text[:MAX_NOTE_CHARS]
+    drafts: list[_Draft] = []
+    dangling: _Draft | None = None
+    unread: list[tuple[int, int]] = []
+    for sentence in _sentences(tokenize(note), vocabulary):
+        new, dangling = _read_sentence(sentence, vocabulary, drafts, dangling, unread)
+        drafts.extend(sorted(new, key=lambda d: d.char_start))
+    reports = [draft.report(note) for draft in drafts]
+    unknown = [r.text for r in reports if r.region is None and not r.negated and r.text]
+    fragments = [note[start:end].strip() for start, end in unread]
+    return NoteReading(reports, _unique(f for f in [*fragments, *unknown] if f))
 
 
 def parse_pain(text: str, vocabulary: Vocabulary) -> list[PainReport]:
     """Every pain mention in a note, in the order written; [] when the note mentions no pain.
 
     Pure: no I/O, no clock. Never raises on any string; only the first ``MAX_NOTE_CHARS``
-    characters are read.
+    characters are read. :func:`read_note` also says what could not be read.
     """
-    if not isinstance(text, str) or not text:
-        return []
-    note = text[:MAX_NOTE_CHARS]
-    drafts: list[_Draft] = []
-    dangling: _Draft | None = None
-    for sentence in _sentences(tokenize(note), vocabulary):
-        new, dangling = _read_sentence(sentence, vocabulary, drafts, dangling)
-        drafts.extend(sorted(new, key=lambda d: d.char_start))
-    return [draft.report(note) for draft in drafts]
+    return read_note(text, vocabulary).reports

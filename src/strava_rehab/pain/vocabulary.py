@@ -37,6 +37,12 @@ REGION_IDS: Final = (
     "groin",
     "quad",
     "lower_back",
+    # Added after the first release: the insertion of the Achilles at the heel bone (its own
+    # protocol, sources.toml jonsson2008), the top of the midfoot (navicular) and the front of the shin
+    # (anterior tibial cortex), both high-risk bone-stress sites (sources.toml warden2014).
+    "achilles_insertion",
+    "midfoot",
+    "shin_front",
 )
 RED_FLAG_IDS: Final = (
     "night_pain",
@@ -80,6 +86,9 @@ class _TextRules(_Section):
     inner_fillers: list[str]
     location_words: list[str]
     plural_suffixes: list[str]
+    # Real words that sit one or two letters from a region word ("heal", "groan", "shine"): never
+    # read as a typo of that region.
+    typo_exceptions: list[str] = Field(default_factory=list)
 
 
 class _Region(_Section):
@@ -129,6 +138,30 @@ class _NegationWords(_Section):
     list_joiners: list[str]
 
 
+class _Provocation(_Section):
+    """What makes pain worse ("worse on hills", "stairs make it worse") says when it hurts, not
+    that it is rising: a trend word next to one of these is not a trend."""
+
+    words: list[str] = Field(default_factory=list)
+    # May sit between the trend word and the provocation: "worse going up stairs".
+    links: list[str] = Field(default_factory=list)
+    # May sit between the provocation and the trend word: "hills make it worse".
+    causes: list[str] = Field(default_factory=list)
+
+
+class _Owners(_Section):
+    """Whose pain a clause is about: "my partner's knee", "her calf", "Tom was limping"."""
+
+    # Pronouns and people that make the pain someone else's.
+    others: list[str] = Field(default_factory=list)
+    # Words that bring the pain back to the runner ("my shin", "I").
+    self: list[str] = Field(default_factory=list)
+    # A capitalised unknown word (a name) followed by one of these is someone else: "Tom was".
+    person_verbs: list[str] = Field(default_factory=list)
+    # Words ending in "'s" that are not a person: "today's", "it's".
+    not_possessives: list[str] = Field(default_factory=list)
+
+
 class _ScoreWords(_Section):
     labels: list[str]
     labels_out_of_100: list[str]
@@ -153,6 +186,8 @@ class _VocabularyFile(_Section):
     negation: _NegationWords
     scores: _ScoreWords
     red_flags: dict[str, list[str]]
+    provocation: _Provocation = Field(default_factory=_Provocation)
+    owners: _Owners = Field(default_factory=_Owners)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +226,14 @@ class Vocabulary:
     side_skippable: frozenset[str]
     # The canonical region ids this vocabulary knows: a subset of ``REGION_IDS``.
     region_ids: tuple[str, ...]
+    typo_exceptions: frozenset[str] = frozenset()
+    provocations: PhraseMatcher | None = None
+    provocation_links: frozenset[str] = frozenset()
+    provocation_causes: frozenset[str] = frozenset()
+    owner_others: frozenset[str] = frozenset()
+    owner_self: frozenset[str] = frozenset()
+    person_verbs: frozenset[str] = frozenset()
+    not_possessives: frozenset[str] = frozenset()
 
 
 def vocabulary_from_mapping(data: dict[str, Any], *, source: str) -> Vocabulary:
@@ -320,6 +363,7 @@ def _phrase_categories(parsed: _VocabularyFile) -> list[tuple[str, list[_Entry],
             False,
         ),
         ("out-of phrase", _plain("scores.out_of", parsed.scores.out_of), False),
+        ("provocation", _plain("provocation.words", parsed.provocation.words), False),
     ]
 
 
@@ -335,6 +379,13 @@ def _single_token_lists(parsed: _VocabularyFile) -> list[tuple[str, Sequence[str
         ("scores.label_links", parsed.scores.label_links),
         ("scores.not_pain", parsed.scores.not_pain),
         ("negation.list_joiners", parsed.negation.list_joiners),
+        ("text.typo_exceptions", text.typo_exceptions),
+        ("provocation.links", parsed.provocation.links),
+        ("provocation.causes", parsed.provocation.causes),
+        ("owners.others", parsed.owners.others),
+        ("owners.self", parsed.owners.self),
+        ("owners.person_verbs", parsed.owners.person_verbs),
+        ("owners.not_possessives", parsed.owners.not_possessives),
     ]
 
 
@@ -474,4 +525,12 @@ def _compile(parsed: _VocabularyFile, source: str) -> Vocabulary:
         location_words=_norms(text.location_words),
         side_skippable=inner,
         region_ids=tuple(r for r in REGION_IDS if r in parsed.regions),
+        typo_exceptions=_norms(text.typo_exceptions),
+        provocations=matcher(_phrases(_plain("provocation.words", parsed.provocation.words))),
+        provocation_links=_norms(parsed.provocation.links),
+        provocation_causes=_norms(parsed.provocation.causes),
+        owner_others=_norms(parsed.owners.others),
+        owner_self=_norms(parsed.owners.self),
+        person_verbs=_norms(parsed.owners.person_verbs),
+        not_possessives=_norms(parsed.owners.not_possessives),
     )

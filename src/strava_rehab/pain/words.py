@@ -118,6 +118,15 @@ class PhraseMatcher:
         self._inner_fillers = inner_fillers
         self._plural_suffixes = tuple(s for s in plural_suffixes if s)
 
+    def one_word_phrases(self) -> list[tuple[str, str]]:
+        """(word, value) for every one-word phrase, e.g. ("shin", "shin"): for typo matching."""
+        return [
+            (phrase.parts[0], phrase.value)
+            for candidates in self._by_first.values()
+            for phrase in candidates
+            if len(phrase.parts) == 1 and not phrase.case_sensitive
+        ]
+
     def _key_candidates(self, token: Token) -> list[Phrase]:
         if token.kind == "number":
             return self._by_first.get(NUMBER_SLOT, [])

@@ -33,6 +33,8 @@ from strava_rehab.rehab.red_flags import RedFlags, screen
 from strava_rehab.rehab.situation import Decision, Prescription, ProtocolState, Situation
 
 _DOI = re.compile(r"10\.\d{4,9}/[^\s,;)]+")
+# Evidence items on the public line (it has to stay short).
+_EVIDENCE_ITEMS = 3
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,57 @@ def decide(
     situation: Situation, library: Library, policy: RehabPolicy = _DEFAULT_POLICY
 ) -> Decision:
     """The suggestion for this run or day. Pure: no I/O, no clock."""
+    decision = _decide(situation, library, policy)
+    return decision.model_copy(
+        update={
+            "evidence": _evidence(decision, situation, library, policy),
+            "unread": (unread := _unread(situation, library)),
+            "unread_help": library.rules.unread_help if unread else "",
+            "cautions": _unique(
+                [*decision.cautions, *_site_cautions(decision, situation, library)]
+            ),
+        }
+    )
+
+
+def _evidence(
+    decision: Decision, situation: Situation, library: Library, policy: RehabPolicy
+) -> list[str]:
+    """Authors, year and journal of the main sources, for one short public line."""
+    rules = library.rules
+    ids: list[str] = []
+    protocol = library.protocols.get(decision.protocol_id or "")
+    if protocol is not None:
+        ids.extend(protocol.sources)
+        ids.extend(schedule.source for schedule in protocol.dose_schedules.values())
+    if decision.kind in {"rehab", "continue"} or (
+        decision.kind == "load_advice" and decision.region is not None
+    ):
+        ids.extend(rules.pain_monitoring_sources)
+    if spikes(situation.findings, policy):
+        ids.append(rules.spike_source)
+    short = [text for i in dict.fromkeys(ids) if (text := library.short_cite(i)) is not None]
+    return short[:_EVIDENCE_ITEMS]
+
+
+def _unread(situation: Situation, library: Library) -> list[str]:
+    words: list[str] = []
+    for report in situation.pain_today:
+        if report.region is None and not report.negated:
+            words.extend(report.unknown_terms or ((report.text.strip(),) if report.text else ()))
+    words.extend(note.strip() for note in situation.unread_notes if note.strip())
+    return list(dict.fromkeys(w for w in words if w))
+
+
+def _site_cautions(decision: Decision, situation: Situation, library: Library) -> list[str]:
+    """Pain at a high-risk bone-stress site that was not a red flag: say what to watch for."""
+    if decision.kind == "see_clinician":
+        return []
+    regions = {r.region for r in situation.pain_today if not r.negated and r.region is not None}
+    return [site.caution for site in library.rules.high_risk_sites if site.region in regions]
+
+
+def _decide(situation: Situation, library: Library, policy: RehabPolicy) -> Decision:
     found = spikes(situation.findings, policy)
     day = _Day(
         situation=situation,
@@ -78,7 +131,7 @@ def decide(
         load_lines=band_advice(found, library.rules),
         extra_reasons=_unknown_words(situation.pain_today, library),
     )
-    flags = screen(situation.pain_today, library, policy)
+    flags = screen(situation.pain_today, library, policy, situation.recent_weekly_km)
     if flags is not None:
         return _see_clinician(day, flags)
     hurting = [r for r in situation.pain_today if not r.negated and r.region is not None]
@@ -209,9 +262,17 @@ def _no_protocol(day: _Day, report: PainReport) -> Decision:
     region = report.region or ""
     name = day.library.region_name(region)
     reading = read_pain(report, _history(day, {region}), day.today, day.policy)
-    # No programme and no idea of the condition: the seed article's conservative rules
-    # (rest until settled, light soreness only, get a diagnosis), not the tendon pain model.
-    pain_lines = [] if reading.acceptable else _pain_lines(day, acceptable=False)[:1]
+    # No programme and no idea of the condition: the seed article's rules (rest until settled,
+    # light soreness only, get a diagnosis), with rest kept for pain that is above the
+    # acceptable limit, has not settled by the next morning or is rising (sources.toml silbernagel2007).
+    if not reading.acceptable:
+        pain_lines = [*_pain_lines(day, acceptable=False)[:1], *rules.rest_advice]
+        if not reading.settled:
+            pain_lines.insert(0, rules.pain.not_settled)
+    elif _calm(report, reading, rules.pain.keep_running_max):
+        pain_lines = [rules.pain.keep_running]
+    else:
+        pain_lines = _pain_lines(day, acceptable=True)[:1]
     return Decision(
         kind="load_advice",
         reasons=[
@@ -230,6 +291,15 @@ def _no_protocol(day: _Day, report: PainReport) -> Decision:
         trend=reading.trend,
         sources=day.sources(*rules.pain_monitoring_sources),
     )
+
+
+def _calm(report: PainReport, reading: PainReading, keep_running_max: float) -> bool:
+    """Pain low enough to keep running as planned: gone, or at or below the limit, settled and
+    not rising. A report with neither a score nor a symptom estimate is not assumed calm."""
+    if report.negated:
+        return True
+    level = report.score if report.score is not None else report.estimated_score
+    return level is not None and level <= keep_running_max and reading.acceptable
 
 
 def _prevention(day: _Day, *, with_exercises: bool) -> Decision:
@@ -294,7 +364,8 @@ def _follow(
     protocol = library.protocols[protocol_id]
     regions = {report.region} if report is not None and report.region else set(protocol.regions)
     earlier = _history(day, regions)
-    reading = read_pain(report, earlier, today, policy)
+    reading = read_pain(report, earlier, today, policy, morning_symptom=protocol.morning_symptom)
+    week = 1 if state is None else (today - state.started_on).days // 7 + 1
     count = len(protocol.phases)
     reasons: list[str] = []
     region_name = None
@@ -329,10 +400,20 @@ def _follow(
         )
     the_phase = protocol.phases[phase - 1]
     pain_lines = _pain_lines(day, acceptable=not problem)
-    if not reading.settled:
-        pain_lines.insert(0, rules.pain.not_settled)
-    elif report is not None and report.negated:
+    calm = report is not None and _calm(report, reading, rules.pain.keep_running_max)
+    if report is None:
+        pain_lines = [rules.pain.no_evidence]
+    elif not reading.settled:
+        morning_worse = protocol.morning_symptom and report.timing == "next_morning"
+        pain_lines.insert(0, rules.pain.morning_worse if morning_worse else rules.pain.not_settled)
+    elif report.negated:
         pain_lines = [rules.pain.settled]
+    elif calm:
+        pain_lines.insert(0, rules.pain.keep_running)
+    if reading.usual_morning:
+        pain_lines.insert(0, rules.pain.usual_morning)
+    # "Run less" only for pain that is sore, unsettled or rising: not for 2/10 gone by morning.
+    sore_lines = [] if report is None or calm else [*the_phase.sore_advice, *protocol.sore_advice]
     if cooling:
         load_advice = _unique([*day.load_lines, *pain_lines[:1]])
     else:
@@ -341,14 +422,15 @@ def _follow(
             [
                 *day.load_lines,
                 *pain_lines[:1],
+                *sore_lines,
                 *the_phase.load_advice,
                 *pain_lines[1:],
                 *protocol.load_advice,
             ]
         )
     exercises = [
-        *_prescribe(library, the_phase.exercises, option=False),
-        *_prescribe(library, the_phase.options, option=True),
+        *_prescribe(library, the_phase.exercises, option=False, protocol=protocol, week=week),
+        *_prescribe(library, the_phase.options, option=True, protocol=protocol, week=week),
     ]
     used = [item.id for item in (*the_phase.exercises, *the_phase.options)]
     score = reading.score if report is not None else None
@@ -370,6 +452,7 @@ def _follow(
         sources=day.sources(
             *protocol.sources,
             *(library.exercises[i].source for i in used),
+            *(protocol.dose_schedules[i].source for i in used if i in protocol.dose_schedules),
             *rules.pain_monitoring_sources,
         ),
         disclaimer=rules.disclaimer,
@@ -393,18 +476,25 @@ def _step(
 ) -> tuple[int, str | None]:
     """The phase after today, and the sentence that explains a move (or a hold)."""
     count = len(protocol.phases)
-    if report is not None and not reading.acceptable:
+    if report is None:
+        # A run with no note is no evidence that pain settled, nor that it flared.
+        return current, (
+            "No pain logged for this run: no evidence that pain settled or flared, so the phase "
+            "neither moves on nor steps back."
+        )
+    if not reading.acceptable:
         back = max(1, current - 1)
-        why = _problem_words(reading, day.policy)
+        usual = protocol.morning_symptom and report.timing == "next_morning"
+        why = _problem_words(reading, day.policy, usual_morning=usual)
         if back < current:
             return back, f"{why}: stepping back to phase {back} of {count}."
         return back, f"{why}: staying at phase 1 and reducing load."
     phase = protocol.phases[current - 1]
     since = state.phase_since
-    entries = [e for e in earlier if e.local_date >= since]
+    entries = [_as_calm_evidence(e, protocol) for e in earlier if e.local_date >= since]
     today_score = None if report is None else report_score(report)
     if today_score is not None:
-        entries.append(ScoredEntry(day.today, today_score))
+        entries.append(ScoredEntry(day.today, today_score, report.timing))
     old_enough = (day.today - since).days >= phase.min_days
     met = next((rule for rule in phase.exit_when if exit_met(rule, entries, day.today)), None)
     if met is None or not old_enough:
@@ -419,7 +509,25 @@ def _step(
     )
 
 
-def _problem_words(reading: PainReading, policy: RehabPolicy) -> str:
+def _as_calm_evidence(entry: ScoredEntry, protocol: Protocol) -> ScoredEntry:
+    """Pain still there the next morning never counts as calm (unless it is the condition's
+    usual morning symptom): it breaks a run of calm entries whatever its score."""
+    if entry.timing == "next_morning" and entry.score > 0 and not protocol.morning_symptom:
+        return ScoredEntry(entry.local_date, 10.0, entry.timing)
+    return entry
+
+
+def _problem_words(reading: PainReading, policy: RehabPolicy, *, usual_morning: bool) -> str:
+    if (
+        usual_morning
+        and not reading.settled
+        and reading.baseline is not None
+        and reading.score is not None
+    ):
+        return (
+            f"Morning pain is higher than on earlier mornings ({reading.score:g}/10 vs "
+            f"{reading.baseline:.1f}/10), so it has not settled by the next morning"
+        )
     if not reading.settled:
         return "Pain had not settled by the next morning"
     if reading.rising and reading.baseline is not None and reading.score is not None:
@@ -471,12 +579,22 @@ def _next_state(
 
 
 def _prescribe(
-    library: Library, items: tuple[PhaseExercise, ...], *, option: bool
+    library: Library,
+    items: tuple[PhaseExercise, ...],
+    *,
+    option: bool,
+    protocol: Protocol | None = None,
+    week: int = 1,
 ) -> list[Prescription]:
     out: list[Prescription] = []
     for item in items:
         exercise = library.exercises[item.id]
         dose = item.dose or exercise.dose
+        schedule = None if protocol is None else protocol.dose_schedules.get(item.id)
+        if schedule is not None and item.step is not None:
+            # Never a dose the study gives later than the week the runner has reached.
+            step = min(item.step, schedule.step_for_week(week))
+            dose = schedule.steps[step - 1].dose
         out.append(
             Prescription(
                 exercise_id=item.id,

@@ -3,6 +3,11 @@
 Silbernagel 2007 (AJSM, doi:10.1177/0363546506298279): pain during or after running up to about
 5/10 is acceptable if it has settled by the next morning and is not rising week to week;
 otherwise reduce load. A "real" rise follows Farrar 2001: about 2 points or 30%.
+
+Pain still there the next morning has not settled, whatever its score. The exception is a
+condition whose usual symptom is morning pain (first-step heel pain, Achilles morning
+stiffness): there the morning pain is the condition, and the next-morning rule applies to its
+change (compared with earlier mornings), not to its presence.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class ScoredEntry:
 
     local_date: date
     score: float
+    timing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class PainReading:
     settled: bool
     acceptable: bool
     trend: PainTrend
+    # Morning pain read as the condition's usual symptom, no worse than earlier mornings.
+    usual_morning: bool = False
 
 
 def report_score(report: PainReport) -> float | None:
@@ -61,16 +69,25 @@ def region_history(
             and score is not None
             and since <= entry.local_date < today
         ):
-            out.append(ScoredEntry(entry.local_date, score))
+            out.append(ScoredEntry(entry.local_date, score, entry.report.timing))
     out.sort(key=lambda item: item.local_date)
     return out
 
 
 def read_pain(
-    report: PainReport | None, earlier: list[ScoredEntry], today: date, policy: RehabPolicy
+    report: PainReport | None,
+    earlier: list[ScoredEntry],
+    today: date,
+    policy: RehabPolicy,
+    *,
+    morning_symptom: bool = False,
 ) -> PainReading:
     score = None if report is None else report_score(report)
-    baseline = _baseline(earlier, today, policy)
+    morning = report is not None and not report.negated and report.timing == "next_morning"
+    usual = morning and morning_symptom
+    # The usual morning pain is compared with earlier mornings only.
+    compared = [e for e in earlier if e.timing == "next_morning"] if usual else earlier
+    baseline = _baseline(compared, today, policy)
     rising = report is not None and not report.negated and report.trend == "worse"
     if score is not None and baseline is not None and score > policy.safe_pain:
         delta = score - baseline
@@ -80,18 +97,23 @@ def read_pain(
             and delta >= policy.min_rise_points
             and delta / baseline >= policy.rise_fraction
         )
-    # Morning stiffness of 1-2/10 is common in tendon and fascia problems; more is "not settled".
-    settled = not (
-        report is not None
-        and report.timing == "next_morning"
-        and (score is None or score > policy.safe_pain)
-    )
+    if not morning:
+        settled = True
+    elif usual:
+        # First-step heel pain, Achilles morning stiffness: the condition itself. Worse than on
+        # earlier mornings is what "not settled" means here.
+        settled = not rising
+    else:
+        # Still sore the next morning: not settled, even at 5/10 or less (Silbernagel 2007).
+        settled = score is not None and score <= 0
     acceptable = settled and not rising and (score is None or score <= policy.acceptable_pain)
     settling = report is not None and (report.negated or report.trend == "better")
     if score is not None and baseline is not None:
         settling = settling or baseline - score >= policy.min_rise_points
     trend: PainTrend = "rising" if rising else ("settling" if settling else "steady")
-    return PainReading(score, baseline, rising, settled, acceptable, trend)
+    return PainReading(
+        score, baseline, rising, settled, acceptable, trend, usual_morning=usual and settled
+    )
 
 
 def _baseline(earlier: list[ScoredEntry], today: date, policy: RehabPolicy) -> float | None:

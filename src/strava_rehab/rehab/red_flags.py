@@ -26,8 +26,18 @@ class RedFlags:
     bone_stress: bool
 
 
-def screen(reports: list[PainReport], library: Library, policy: RehabPolicy) -> RedFlags | None:
-    """The red flags in today's reports, or None. A "no pain" report raises none."""
+def screen(
+    reports: list[PainReport],
+    library: Library,
+    policy: RehabPolicy,
+    weekly_km: float | None = None,
+) -> RedFlags | None:
+    """The red flags in today's reports, or None. A "no pain" report raises none.
+
+    ``weekly_km`` is the runner's recent weekly distance: pain at a high-risk bone-stress site
+    (rules ``high_risk_sites``) at or above the site's ``min_weekly_km`` is a red flag. None
+    (unknown) never fires that rule.
+    """
     rules = library.rules
     worst: tuple[int, float, PainReport] | None = None
     reasons: list[str] = []
@@ -50,11 +60,20 @@ def screen(reports: list[PainReport], library: Library, policy: RehabPolicy) -> 
             if worsening and report.region == rule.region
         ]
         mine.extend(worse_here)
+        high_risk = [
+            f"{where}: {site.reason.replace('{km}', f'{weekly_km:.0f}')}"
+            for site in rules.high_risk_sites
+            if weekly_km is not None
+            and report.region == site.region
+            and weekly_km >= site.min_weekly_km
+        ]
+        mine.extend(high_risk)
         if not mine:
             continue
         reasons.extend(mine)
-        bony = report.region in rules.bone_stress.regions and (
-            bool(worse_here) or bool(set(found) & set(rules.bone_stress.flags))
+        bony = bool(high_risk) or (
+            report.region in rules.bone_stress.regions
+            and (bool(worse_here) or bool(set(found) & set(rules.bone_stress.flags)))
         )
         bone_stress = bone_stress or bony
         rank = (int(bony), report.score if report.score is not None else -1.0, report)

@@ -28,7 +28,15 @@ def render_public(
     if decision.kind == "none":
         return ""
     body = _public_body(decision, show_condition=show_condition, show_score=show_score)
-    return _fit(body, decision.disclaimer, max_chars)
+    return _fit(body, decision.disclaimer, max_chars, evidence=_evidence_line(decision))
+
+
+def _evidence_line(decision: Decision) -> str | None:
+    """One short line: authors, year and journal of the main sources (no titles: a title can
+    name the condition, which the public block keeps private by default)."""
+    if not decision.evidence:
+        return None
+    return "Evidence: " + "; ".join(decision.evidence)
 
 
 def _public_body(decision: Decision, *, show_condition: bool, show_score: bool) -> list[str]:
@@ -80,9 +88,20 @@ def _short(item: Prescription) -> str:
     return f"{prefix}{item.name}: {dose}{mark}"
 
 
-def _fit(body: list[str], disclaimer: str, max_chars: int) -> str:
-    """Whole lines only; when some are dropped, say where the rest is. Never over the cap."""
+def _fit(body: list[str], disclaimer: str, max_chars: int, *, evidence: str | None = None) -> str:
+    """Whole lines only; when some are dropped, say where the rest is. Never over the cap.
+
+    The evidence line stays with the disclaimer at the end; it is the first thing dropped when
+    even the tail does not fit.
+    """
     tail = [disclaimer] if disclaimer else []
+    if evidence:
+        with_evidence = [evidence, *tail]
+        if (
+            len("\n".join([*body, *with_evidence])) <= max_chars
+            or len("\n".join([MORE, *with_evidence])) <= max_chars // 2
+        ):
+            tail = with_evidence
     full = "\n".join([*body, *tail])
     if len(full) <= max_chars:
         return full
@@ -139,6 +158,10 @@ def render_private(decision: Decision) -> str:
             lines.extend(_full(item))
     _section(lines, "Avoid:", decision.avoid)
     _section(lines, "Cautions:", decision.cautions)
+    if decision.unread:
+        _section(lines, "Not understood in your note:", [f"'{text}'" for text in decision.unread])
+        if decision.unread_help:
+            lines.append(decision.unread_help)
     _section(lines, "Sources:", decision.sources)
     if decision.disclaimer:
         lines.append(decision.disclaimer)

@@ -39,7 +39,10 @@ class ProtocolState(BaseModel):
     started_on: date
     last_full_on: date | None
     last_score: float | None
-    # When the current phase began; None means the protocol's start (``started_on``).
+    # When the current phase began: a phase's minimum days count from here. The service must
+    # persist it (``Decision.next_state`` sets it on every phase change). None means unknown and
+    # falls back to the protocol's start (``started_on``), which is today's behaviour for rows
+    # stored before the field existed.
     phase_started_on: date | None = None
 
     @property
@@ -59,6 +62,16 @@ class Situation(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     # The athlete's current protocol states.
     states: list[ProtocolState] = Field(default_factory=list)
+    # The runner's own recent weekly running distance in km (the service should pass the larger
+    # of the last 7 days' total and the weekly mean of the last 28 days). Pain at a high-risk
+    # bone-stress site (deep groin / femoral neck, navicular, front of the shin) at or above the
+    # rules' ``min_weekly_km`` is a red flag. None = unknown: the rule cannot fire, and such pain
+    # gets a caution instead (today's behaviour plus one line).
+    recent_weekly_km: float | None = Field(default=None, ge=0)
+    # Fragments of today's notes that looked like pain but were not understood
+    # (``pain.read_note(...).unread``): the notification names them and says how to log pain
+    # by hand. Empty by default.
+    unread_notes: list[str] = Field(default_factory=list)
 
 
 class Prescription(BaseModel):
@@ -112,3 +125,9 @@ class Decision(BaseModel):
     trend: PainTrend | None = None
     # What to persist after this decision; None means "nothing to change".
     next_state: ProtocolState | None = None
+    # Short evidence lines for the public block: "Rathleff et al. 2015, Scand J Med Sci Sports".
+    evidence: list[str] = Field(default_factory=list)
+    # What could not be read in today's notes, for the private notification, and how to log
+    # pain by hand instead (``strava-rehab pain log REGION SCORE``).
+    unread: list[str] = Field(default_factory=list)
+    unread_help: str = ""
