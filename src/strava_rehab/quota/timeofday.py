@@ -85,21 +85,20 @@ def minute_histogram(uploads: Iterable[datetime], zone: tzinfo) -> list[int]:
     return counts
 
 
-def occurrences(minute: int, start: datetime, end: datetime, zone: tzinfo) -> int:
-    """How many times the local wall-clock ``minute`` of day falls in ``[start, end)``."""
+def recurrences(minute: int, start: datetime, end: datetime, zone: tzinfo) -> list[datetime]:
+    """Every instant in ``[start, end)`` whose local wall-clock time is ``minute`` of the day."""
     if end <= start:
-        return 0
+        return []
     wall = time(minute // 60, minute % 60)
-    first = start.astimezone(zone).date() - timedelta(days=1)
+    day = start.astimezone(zone).date() - timedelta(days=1)
     last = end.astimezone(zone).date() + timedelta(days=1)
-    count = 0
-    day = first
+    found: list[datetime] = []
     while day <= last:
         candidate = datetime.combine(day, wall, tzinfo=zone)
         if start <= candidate < end:
-            count += 1
+            found.append(candidate)
         day += timedelta(days=1)
-    return count
+    return found
 
 
 def format_minute(minute: int) -> str:
