@@ -180,3 +180,25 @@ def test_spend_counts_reads_in_both_families() -> None:
     assert (after.read_15m.used, after.overall_day.used) == (13, 103)
     upload = usage(10, 100).spend(3, "upload")
     assert (upload.read_15m.used, upload.overall_15m.used) == (10, 13)
+
+
+def test_pending_backfills_leave_room_for_a_webhook_run_in_the_same_window() -> None:
+    """Ten athletes' backfills spend greedily; a run uploaded meanwhile still gets GET + PUT."""
+    start = utc(2026, 3, 10, 6, 30)
+    histories = [
+        habitual(i, "UTC", [time(6, 40), time(18, 10)], end=start.date()) for i in range(10)
+    ]
+    demand = reserves(new_run_demand(histories, start), POLICY)
+    now_usage = BudgetUsage()
+    granted = 0
+    while decide_call(CallClass.BACKFILL, usage=now_usage, demand=demand, now=start).granted:
+        now_usage = now_usage.spend(1)
+        granted += 1
+    assert granted > 50  # backfill still makes progress
+    run = decide_call(CallClass.NEW_RUN, usage=now_usage, demand=demand, now=start, count=2)
+    assert run.granted
+    # Even the 15-minute window's worth of expected runs fits.
+    expected = demand[CallClass.NEW_RUN].fifteen_min
+    assert decide_call(
+        CallClass.NEW_RUN, usage=now_usage, demand=demand, now=start, count=expected
+    ).granted
