@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import heapq
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +56,10 @@ class SandboxWorld:
         self.activities: dict[int, ActivityRecord] = {}
         # Per athlete, every activity Strava still indexes (tombstones included), oldest first.
         self.index: dict[int, list[ActivityRecord]] = {}
+        # Per athlete, every activity ever created (purged tombstones too), by id.
+        self.records_of: dict[int, dict[int, ActivityRecord]] = {}
+        # Deleted records still in ``index``, soonest purge first: (deleted_at, id, record).
+        self._tombstones: list[tuple[datetime, int, ActivityRecord]] = []
         self.tokens = TokenStore(config.token_lifetime_s, config.code_lifetime_s)
         self.limiter = RateLimiter(config.overall_limits, config.read_limits)
         self.faults: list[InjectedFault] = []
@@ -89,6 +94,7 @@ class SandboxWorld:
             raise ValueError(f"athlete {athlete.athlete_id} already exists")
         self.athletes[athlete.athlete_id] = athlete
         self.index.setdefault(athlete.athlete_id, [])
+        self.records_of.setdefault(athlete.athlete_id, {})
 
     def add_athlete(
         self,
@@ -130,10 +136,26 @@ class SandboxWorld:
 
     def _insert(self, record: ActivityRecord) -> None:
         self.activities[record.activity_id] = record
+        self.records_of.setdefault(record.athlete_id, {})[record.activity_id] = record
         entries = self.index.setdefault(record.athlete_id, [])
-        keys = [e.sort_key() for e in entries]
-        entries.insert(bisect.bisect(keys, record.sort_key()), record)
+        bisect.insort(entries, record, key=ActivityRecord.sort_key)
         self._next_activity_id = max(self._next_activity_id, record.activity_id)
+
+    def _insert_many(self, records: list[ActivityRecord]) -> None:
+        """Bulk insert (seeding): one sort per athlete instead of one insort per record."""
+        touched: set[int] = set()
+        for record in records:
+            self.activities[record.activity_id] = record
+            self.records_of.setdefault(record.athlete_id, {})[record.activity_id] = record
+            self.index.setdefault(record.athlete_id, []).append(record)
+            touched.add(record.athlete_id)
+            self._next_activity_id = max(self._next_activity_id, record.activity_id)
+        for athlete_id in touched:
+            self.index[athlete_id].sort(key=ActivityRecord.sort_key)
+
+    def _allocate_activity_id(self) -> int:
+        self._next_activity_id += 7_919
+        return self._next_activity_id
 
     def activity(self, activity_id: int, *, include_deleted: bool = False) -> ActivityRecord:
         with self.lock:
@@ -148,14 +170,12 @@ class SandboxWorld:
             now = self.clock.now()
             start, given = check_fields(values, athlete.timezone)
             start = (start or now).replace(microsecond=0)
-            self._next_activity_id += 7_919
-            upload_id = self._next_activity_id + 1_000_000_000
+            activity_id = self._allocate_activity_id()
+            upload_id = activity_id + 1_000_000_000
             fields = new_activity_fields(start, athlete.timezone, given, upload_id)
             if fields["manual"] and "upload_id" not in given:
                 fields["upload_id"] = None
-            record = ActivityRecord(
-                self._next_activity_id, athlete_id, athlete.timezone, start, fields
-            )
+            record = ActivityRecord(activity_id, athlete_id, athlete.timezone, start, fields)
             self._insert(record)
             self._purge_tombstones(now)
             self._emit_activity(record, "create", {})
@@ -173,7 +193,9 @@ class SandboxWorld:
         before = {key: record.fields[key] for key in ("name", "sport_type", "private")}
         if start is not None and start != record.start:
             entries = self.index[record.athlete_id]
-            entries.remove(record)
+            position = self._position(entries, record)
+            if position >= 0:
+                del entries[position]
             record.start = start.replace(microsecond=0)
             self._insert(record)
         record.fields.update(given)
@@ -201,17 +223,32 @@ class SandboxWorld:
             record = self.activity(activity_id)
             now = self.clock.now()
             record.deleted_at = now
+            heapq.heappush(self._tombstones, (now, record.activity_id, record))
             self._purge_tombstones(now)
             self._emit_activity(record, "delete", {})
 
     def _purge_tombstones(self, now: datetime) -> None:
         # Only on writes and clock moves, so a client paging through a stable list never
         # sees entries shift under it.
+        # A heap of tombstones makes this O(purged · log n), not a scan of every athlete.
         horizon = now - timedelta(seconds=self.config.tombstone_retention_s)
-        for athlete_id, entries in self.index.items():
-            kept = [e for e in entries if e.deleted_at is None or e.deleted_at > horizon]
-            if len(kept) != len(entries):
-                self.index[athlete_id] = kept
+        while self._tombstones and self._tombstones[0][0] <= horizon:
+            _, _, record = heapq.heappop(self._tombstones)
+            entries = self.index.get(record.athlete_id, [])
+            position = self._position(entries, record)
+            if position >= 0:
+                del entries[position]
+
+    @staticmethod
+    def _position(entries: list[ActivityRecord], record: ActivityRecord) -> int:
+        """Where ``record`` sits in a sorted index list (-1 if absent), by bisection."""
+        key = record.sort_key()
+        at = bisect.bisect_left(entries, key, key=ActivityRecord.sort_key)
+        while at < len(entries) and entries[at].sort_key() == key:
+            if entries[at] is record:
+                return at
+            at += 1
+        return -1
 
     def advance_time(self, seconds: float) -> datetime:
         with self.lock:
@@ -225,8 +262,8 @@ class SandboxWorld:
             records = sorted(
                 (
                     r
-                    for r in self.activities.values()
-                    if r.athlete_id == athlete_id and (include_deleted or r.deleted_at is None)
+                    for r in self.records_of.get(athlete_id, {}).values()
+                    if include_deleted or r.deleted_at is None
                 ),
                 key=ActivityRecord.sort_key,
             )
