@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 
 from .config import SandboxConfig
+from .rate_limits import QUOTA_TIERS
 from .sandbox import run_sandbox
 
 
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-secret", default="sandbox-secret")
     parser.add_argument("--token-lifetime", type=int, default=21600, help="seconds")
     parser.add_argument("--no-seed", action="store_true", help="start with an empty history")
+    parser.add_argument(
+        "--quota-tier",
+        choices=sorted(QUOTA_TIERS),
+        help="per-app rate limits preset (default: standard, 200/2000 overall, 100/1000 read)",
+    )
     parser.add_argument("--now", type=_parse_now, help="freeze the clock at this time")
     args = parser.parse_args(argv)
     try:
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             token_lifetime_s=args.token_lifetime,
             seed=not args.no_seed,
             now=args.now,
+            quota_tier=args.quota_tier,
         )
         run_sandbox(config)
     except (ValueError, RuntimeError) as error:

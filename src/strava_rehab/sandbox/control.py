@@ -119,7 +119,16 @@ def _clock(sb: Sandbox, request: Request, args: list[str]) -> Response:
 
 def _config(sb: Sandbox, request: Request, args: list[str]) -> Response:
     body = request.body
-    known = {"inactive", "granted_scopes", "deny_authorization", "current_athlete_id", "limits"}
+    known = {
+        "inactive",
+        "granted_scopes",
+        "deny_authorization",
+        "current_athlete_id",
+        "limits",
+        "quota_tier",
+        "latency_s",
+        "refresh_latency_s",
+    }
     unknown = sorted(set(body) - known)
     if unknown:
         raise ValueError(
@@ -134,6 +143,15 @@ def _config(sb: Sandbox, request: Request, args: list[str]) -> Response:
         sb.set_deny_authorization(_flag(body["deny_authorization"], "deny_authorization"))
     if "current_athlete_id" in body:
         sb.set_current_athlete(int(_number(body["current_athlete_id"], "current_athlete_id")))
+    if "quota_tier" in body:
+        sb.set_quota_tier(str(body["quota_tier"]))
+    if "latency_s" in body or "refresh_latency_s" in body:
+        sb.set_latency(
+            latency_s=None if "latency_s" not in body else _number(body["latency_s"], "latency_s"),
+            refresh_latency_s=None
+            if "refresh_latency_s" not in body
+            else _number(body["refresh_latency_s"], "refresh_latency_s"),
+        )
     if "limits" in body:
         limits = body["limits"]
         if not isinstance(limits, dict):

@@ -22,6 +22,7 @@ from .deliveries import DeliveryWorker
 from .faults import RATE_LIMIT_EXCEEDED, make_fault, strava_fault
 from .messages import Drop, Request, Response
 from .oauth import handle_oauth, token_body
+from .rate_limits import tier_limits, tier_of
 from .scopes import format_scopes, parse_scopes
 from .server import SandboxHTTPServer
 from .strava_redirect import sandbox_session
@@ -215,6 +216,24 @@ class Sandbox:
         with self._world.lock:
             self._world.limiter.set_limits(overall, read)
 
+    def set_latency(
+        self, latency_s: float | None = None, refresh_latency_s: float | None = None
+    ) -> None:
+        """Simulated processing time of every API/OAuth request, and extra for refreshes."""
+        for label, value in (("latency_s", latency_s), ("refresh_latency_s", refresh_latency_s)):
+            if value is not None and not 0 <= value <= 30:
+                raise ValueError(f"{label} must be between 0 and 30 seconds, got {value}")
+        with self._world.lock:
+            if latency_s is not None:
+                self._world.latency_s = float(latency_s)
+            if refresh_latency_s is not None:
+                self._world.refresh_latency_s = float(refresh_latency_s)
+
+    def set_quota_tier(self, tier: str) -> None:
+        """Apply a preset of ``rate_limits.QUOTA_TIERS``: "standard", "reviewed" or "extended"."""
+        overall, read = tier_limits(tier)
+        self.set_limits(overall, read)
+
     def rate_limit_headers(self) -> dict[str, str]:
         with self._world.lock:
             return self._world.limiter.headers(self._clock.now())
@@ -265,6 +284,9 @@ class Sandbox:
                     "overall": list(self._world.limiter.overall),
                     "read": list(self._world.limiter.read),
                 },
+                "quota_tier": tier_of(self._world.limiter.overall, self._world.limiter.read),
+                "latency_s": self._world.latency_s,
+                "refresh_latency_s": self._world.refresh_latency_s,
                 "faults": [f.as_json() for f in self._world.faults],
                 "subscription": self.subscription(),
             }

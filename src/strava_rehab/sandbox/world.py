@@ -61,7 +61,9 @@ class SandboxWorld:
         # Deleted records still in ``index``, soonest purge first: (deleted_at, id, record).
         self._tombstones: list[tuple[datetime, int, ActivityRecord]] = []
         self.tokens = TokenStore(config.token_lifetime_s, config.code_lifetime_s)
-        self.limiter = RateLimiter(config.overall_limits, config.read_limits)
+        self.limiter = RateLimiter(*config.initial_limits())
+        self.latency_s = config.latency_s
+        self.refresh_latency_s = config.refresh_latency_s
         self.faults: list[InjectedFault] = []
         self.subscription: Subscription | None = None
         self.next_subscription_id = 1
