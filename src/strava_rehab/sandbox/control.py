@@ -170,6 +170,13 @@ def _calls(sb: Sandbox, request: Request, args: list[str]) -> Response:
     return Response(200, sb.calls())
 
 
+def _traffic(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    if request.method == "DELETE":
+        sb.reset_traffic()
+        return Response(204)
+    return Response(200, sb.traffic().as_json())
+
+
 def _wait_deliveries(sb: Sandbox, request: Request, args: list[str]) -> Response:
     timeout = _number(request.body.get("timeout", 5.0), "timeout")
     return Response(200, {"done": sb.wait_for_deliveries(min(timeout, 60.0))})
@@ -198,6 +205,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], Action]] = [
     ("POST", re.compile(r"/config"), _config),
     ("GET", re.compile(r"/calls"), _calls),
     ("DELETE", re.compile(r"/calls"), _calls),
+    ("GET", re.compile(r"/traffic"), _traffic),
+    ("DELETE", re.compile(r"/traffic"), _traffic),
     ("GET", re.compile(r"/deliveries"), _deliveries),
     ("POST", re.compile(r"/deliveries/wait"), _wait_deliveries),
 ]

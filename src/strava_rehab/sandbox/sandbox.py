@@ -27,6 +27,7 @@ from .scopes import format_scopes, parse_scopes
 from .server import SandboxHTTPServer
 from .strava_redirect import sandbox_session
 from .subscriptions import handle_push_subscriptions
+from .traffic import TOKEN_REFRESH, TrafficRecorder, TrafficReport, classify
 from .world import SandboxWorld
 
 JSON = dict[str, Any]
@@ -46,6 +47,7 @@ class Sandbox:
         )
         self._world = SandboxWorld(self.config, self._clock, self._deliveries)
         self.seed_athlete_id = self._world.load_seed(self.config.seed)
+        self._traffic = TrafficRecorder(self._clock.now())
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -248,6 +250,14 @@ class Sandbox:
         with self._world.lock:
             self._world.calls.clear()
 
+    def traffic(self) -> TrafficReport:
+        """Calls by endpoint class, athlete, 15-minute window and day; 429s; refresh races."""
+        return self._traffic.report(self._clock.now())
+
+    def reset_traffic(self) -> None:
+        """Start counting afresh (refreshes in flight right now are still tracked)."""
+        self._traffic.reset(self._clock.now())
+
     def subscription(self) -> JSON | None:
         with self._world.lock:
             sub = self._world.subscription
@@ -296,26 +306,68 @@ class Sandbox:
     def _dispatch(self, request: Request) -> Response | Drop:
         if request.path == "/_sandbox" or request.path.startswith("/_sandbox/"):
             return handle_control(self, request)
+        endpoint_class = classify(request)
+        refreshing = endpoint_class == TOKEN_REFRESH
+        refresh_token = str(request.param("refresh_token") or "") if refreshing else ""
+        athlete_id = self._attribute(request, endpoint_class)
+        if refreshing:
+            self._traffic.refresh_started(athlete_id)
+        stale = False
+        try:
+            with self._world.lock:
+                latency = self._world.latency_s + (
+                    self._world.refresh_latency_s if refreshing else 0.0
+                )
+            if latency > 0:
+                time.sleep(latency)  # outside the lock: other requests proceed meanwhile
+            outcome, status, note = self._serve(request)
+            if refreshing and status == 400:
+                with self._world.lock:
+                    stale = self._world.tokens.is_retired(refresh_token)
+            self._world.record_call(request.method, request.path, request.query, status, note)
+            self._traffic.record(
+                self._clock.now(),
+                endpoint_class,
+                athlete_id,
+                status,
+                counted=_counts_toward_limit(request),
+                injected=note == "injected",
+            )
+            return outcome
+        finally:
+            if refreshing:
+                self._traffic.refresh_finished(athlete_id, stale=stale)
+
+    def _attribute(self, request: Request, endpoint_class: str) -> int | None:
+        """Which athlete a request is on behalf of (None: the app itself, or unknown)."""
+        path = request.path.rstrip("/")
+        tokens = self._world.tokens
+        with self._world.lock:
+            if endpoint_class == TOKEN_REFRESH:
+                return tokens.athlete_of_refresh(str(request.param("refresh_token") or ""))
+            if path in ("/oauth/token", API_PREFIX + "/oauth/token"):
+                return tokens.athlete_of_code(str(request.param("code") or ""))
+            if path == "/oauth/authorize":
+                return self._world.current_athlete_id
+            if path in ("/oauth/deauthorize", API_PREFIX + "/oauth/deauthorize"):
+                raw = request.param("access_token") or request.bearer()
+                return tokens.athlete_of_access(str(raw) if raw else None)
+            return tokens.athlete_of_access(request.bearer())
+
+    def _serve(self, request: Request) -> tuple[Response | Drop, int | None, str]:
+        """(what to send, the status for the logs, a note); faults applied."""
         fault = self._world.take_fault(request.path)
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay_s)
         if fault is not None and fault.kind == "drop":
-            self._world.record_call(request.method, request.path, request.query, None, "dropped")
-            return Drop()
+            return Drop(), None, "dropped"
         if fault is not None and fault.kind in ("429", "5xx"):
             response = self._fault_response(request, fault.status)
-            self._world.record_call(
-                request.method, request.path, request.query, response.status, "injected"
-            )
-            return response
+            return response, response.status, "injected"
         response = self._route(request)
         if fault is not None and fault.kind == "drop_after":
-            self._world.record_call(
-                request.method, request.path, request.query, response.status, "dropped after"
-            )
-            return Drop(after=True)
-        self._world.record_call(request.method, request.path, request.query, response.status)
-        return response
+            return Drop(after=True), response.status, "dropped after"
+        return response, response.status, ""
 
     def _fault_response(self, request: Request, status: int) -> Response:
         if status != 429:
@@ -340,6 +392,12 @@ class Sandbox:
         if path.startswith(API_PREFIX + "/"):
             return handle_athlete_api(self._world, request, path[len(API_PREFIX) :])
         return Response(404, strava_fault("Record Not Found", "resource", "path", "invalid"))
+
+
+def _counts_toward_limit(request: Request) -> bool:
+    if not request.path.startswith(API_PREFIX + "/"):
+        return False
+    return is_counted(request.method, request.path[len(API_PREFIX) :])[0]
 
 
 def run_sandbox(config: SandboxConfig) -> None:
