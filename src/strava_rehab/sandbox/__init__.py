@@ -71,16 +71,22 @@ request not processed), ``drop_after`` (processed, then the connection is closed
 """
 
 from .config import SandboxConfig
+from .population import PopulationSpec
+from .rate_limits import QUOTA_TIERS
 from .sandbox import Sandbox, run_sandbox
 from .seed import SEED_ATHLETE_ID, SEED_TIMEZONE, seed_history
 from .strava_redirect import sandbox_session
+from .traffic import TrafficReport
 from .world import UnknownObject
 
 __all__ = [
+    "QUOTA_TIERS",
     "SEED_ATHLETE_ID",
     "SEED_TIMEZONE",
+    "PopulationSpec",
     "Sandbox",
     "SandboxConfig",
+    "TrafficReport",
     "UnknownObject",
     "run_sandbox",
     "sandbox_session",

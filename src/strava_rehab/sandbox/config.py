@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from .population import PopulationSpec
 from .rate_limits import QUOTA_TIERS
 
 ClockSource = datetime | Callable[[], datetime] | None
@@ -35,6 +36,8 @@ class SandboxConfig:
     # a token refresh: makes overlapping refreshes of one athlete observable.
     latency_s: float = 0.0
     refresh_latency_s: float = 0.0
+    # Seed this population of runners at start (see population.PopulationSpec).
+    population: PopulationSpec | None = None
     # Strava's documented webhook contract: 2 s to answer, 3 attempts in total.
     delivery_timeout_s: float = 2.0
     delivery_attempts: int = 3

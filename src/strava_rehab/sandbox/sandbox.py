@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http
 import logging
 import signal
@@ -13,7 +14,7 @@ from typing import Any
 
 import requests
 
-from .activities import detail_payload
+from .activities import detail_payload, parse_instant
 from .api import API_PREFIX, handle_athlete_api, is_counted
 from .clock import SandboxClock
 from .config import SandboxConfig
@@ -22,13 +23,14 @@ from .deliveries import DeliveryWorker
 from .faults import RATE_LIMIT_EXCEEDED, make_fault, strava_fault
 from .messages import Drop, Request, Response
 from .oauth import handle_oauth, token_body
+from .population import PopulationSpec
 from .rate_limits import tier_limits, tier_of
 from .scopes import format_scopes, parse_scopes
 from .server import SandboxHTTPServer
 from .strava_redirect import sandbox_session
 from .subscriptions import handle_push_subscriptions
 from .traffic import TOKEN_REFRESH, TrafficRecorder, TrafficReport, classify
-from .world import SandboxWorld
+from .world import SandboxWorld, UnknownObject
 
 JSON = dict[str, Any]
 LOG = logging.getLogger("strava_rehab.sandbox")
@@ -48,6 +50,8 @@ class Sandbox:
         self._world = SandboxWorld(self.config, self._clock, self._deliveries)
         self.seed_athlete_id = self._world.load_seed(self.config.seed)
         self._traffic = TrafficRecorder(self._clock.now())
+        if self.config.population is not None:
+            self.seed_population(self.config.population)
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -150,6 +154,117 @@ class Sandbox:
     def activities(self, athlete_id: int, include_deleted: bool = False) -> list[JSON]:
         """Oldest first, private ones included; with include_deleted each has ``deleted``."""
         return self._world.activities_of(athlete_id, include_deleted)
+
+    # --- populations and the schedule -----------------------------------------------------
+
+    def seed_population(self, spec: PopulationSpec | None = None, **overrides: Any) -> JSON:
+        """Seed ``spec`` (or ``PopulationSpec(**overrides)``); see ``population_json``."""
+        if spec is None:
+            spec = PopulationSpec(**overrides)
+        elif overrides:
+            spec = dataclasses.replace(spec, **overrides)
+        started = time.perf_counter()
+        population = self._world.seed_population(spec)
+        if spec.authorize:
+            for habits in population.habits:
+                population.initial_tokens[habits.athlete_id] = self.authorize(
+                    habits.athlete_id, spec.scope
+                )
+        body = self.population_json(include_tokens=True)
+        body["seconds"] = round(time.perf_counter() - started, 3)
+        return body
+
+    def population_json(self, include_tokens: bool = True) -> JSON:
+        """The population: spec, counts and per athlete habits and *current* tokens."""
+        with self._world.lock:
+            population = self._world.population
+            if population is None:
+                raise UnknownObject("no population seeded; POST /_sandbox/population first")
+            athletes = []
+            activity_count = 0
+            for habits in population.habits:
+                athlete_id = habits.athlete_id
+                activity_count += len(self._world.records_of.get(athlete_id, {}))
+                entry: JSON = {
+                    "athlete_id": athlete_id,
+                    "firstname": habits.firstname,
+                    "lastname": habits.lastname,
+                    "timezone": habits.timezone,
+                    "habits": habits.as_json(),
+                }
+                if include_tokens:
+                    entry["token"] = self._current_token(athlete_id, population.spec.scope)
+                athletes.append(entry)
+            return {
+                "spec": population.spec.as_json(),
+                "seeded_at": population.seeded_at.isoformat(),
+                "schedule_until": population.schedule_until.isoformat(),
+                "activities": activity_count,
+                "scheduled": len(self._world.schedule),
+                "athletes": athletes,
+            }
+
+    def _current_token(self, athlete_id: int, scope: str) -> JSON | None:
+        grant = self._world.tokens.current_grant(athlete_id)
+        if grant is None:
+            return None
+        body = token_body(grant, self._clock.now())
+        body["scope"] = format_scopes(grant.scopes)
+        return body
+
+    def schedule(self, include_pending: bool = False, include_fired: bool = False) -> JSON:
+        """Counts of pending/fired events; optionally every pending event and the fired log."""
+        with self._world.lock:
+            body = self._world.schedule.summary()
+            if include_pending:
+                body["items"] = [e.as_json() for e in self._world.schedule.pending()]
+            if include_fired:
+                body["fired_log"] = [dict(entry) for entry in self._world.schedule.fired]
+            return body
+
+    def extend_schedule(self, days: float) -> int:
+        """Plan the population's next ``days`` days of uploads; returns events added."""
+        return self._world.extend_schedule(days)
+
+    def schedule_event(
+        self,
+        kind: str,
+        athlete_id: int,
+        at: datetime | str,
+        fields: dict[str, Any] | None = None,
+        activity_id: int | None = None,
+    ) -> JSON:
+        """One future event: ``upload`` (activity fields), ``note``/``title`` (fields for an
+        existing ``activity_id``), ``delete`` (``activity_id``) or ``deauth``."""
+        due = parse_instant(at, "at").replace(microsecond=0)
+        event = self._world.add_scheduled(kind, athlete_id, due, fields, activity_id)
+        return event.as_json()
+
+    def clear_schedule(self) -> int:
+        with self._world.lock:
+            return self._world.schedule.clear()
+
+    def advance_until(self, instant: datetime | str) -> datetime:
+        """Move the clock to ``instant`` (no-op if already past), firing due events."""
+        target = parse_instant(instant, "until")
+        ahead = (target - self._clock.now()).total_seconds()
+        return self._world.advance_time(max(0.0, ahead))
+
+    def issue_code(
+        self, athlete_id: int, scope: str = "read,activity:read_all,activity:write"
+    ) -> JSON:
+        """An authorization code as /oauth/authorize would redirect with, without a browser:
+        hand it to the product's OAuth callback, which exchanges it at /oauth/token."""
+        scopes = parse_scopes(scope) | {"read"}
+        with self._world.lock:
+            self._world.athlete(athlete_id)
+            now = self._clock.now()
+            code = self._world.tokens.issue_code(athlete_id, frozenset(scopes), now)
+            return {
+                "code": code,
+                "scope": format_scopes(scopes),
+                "expires_at": int(now.timestamp()) + self.config.code_lifetime_s,
+            }
 
     # --- authorization --------------------------------------------------------------------
 
@@ -306,6 +421,7 @@ class Sandbox:
     def _dispatch(self, request: Request) -> Response | Drop:
         if request.path == "/_sandbox" or request.path.startswith("/_sandbox/"):
             return handle_control(self, request)
+        self._world.fire_due()  # a real-time clock may have reached scheduled uploads
         endpoint_class = classify(request)
         refreshing = endpoint_class == TOKEN_REFRESH
         refresh_token = str(request.param("refresh_token") or "") if refreshing else ""
