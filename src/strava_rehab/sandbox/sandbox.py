@@ -193,7 +193,7 @@ class Sandbox:
                     "habits": habits.as_json(),
                 }
                 if include_tokens:
-                    entry["token"] = self._current_token(athlete_id, population.spec.scope)
+                    entry["token"] = self._current_token(athlete_id)
                 athletes.append(entry)
             return {
                 "spec": population.spec.as_json(),
@@ -204,7 +204,7 @@ class Sandbox:
                 "athletes": athletes,
             }
 
-    def _current_token(self, athlete_id: int, scope: str) -> JSON | None:
+    def _current_token(self, athlete_id: int) -> JSON | None:
         grant = self._world.tokens.current_grant(athlete_id)
         if grant is None:
             return None
@@ -537,6 +537,14 @@ def run_sandbox(config: SandboxConfig) -> None:
             f"({len(history)} activities)",
             flush=True,
         )
+        if config.population is not None:
+            population = sandbox.population_json(include_tokens=False)
+            print(
+                f"  population {len(population['athletes'])} athletes, "
+                f"{population['activities']} activities, {population['scheduled']} scheduled "
+                f"(GET {sandbox.url}/_sandbox/population for tokens)",
+                flush=True,
+            )
 
         def _on_signal(signum: int, frame: FrameType | None) -> None:
             stopping.set()
