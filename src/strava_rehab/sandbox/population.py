@@ -12,6 +12,7 @@ recent mileage spike. A day's runs are uploaded around those times; the activity
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import asdict, dataclass, field, fields
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .activities import _default_name
 from .athletes import check_timezone
 from .scopes import parse_scopes
 
@@ -271,16 +273,22 @@ def make_habits(spec: PopulationSpec, index: int) -> Habits:
     )
 
 
-def _default_title(local_minute: int) -> str:
-    # Strava's automatic titles, as activities._default_name makes them for runs.
-    hour = local_minute // 60
-    if hour < 5 or hour >= 21:
-        return "Night Run"
-    if hour < 11:
-        return "Morning Run"
-    if hour < 14:
-        return "Lunch Run"
-    return "Afternoon Run" if hour < 17 else "Evening Run"
+# Strava's automatic titles by local hour, as activities._default_name makes them for runs.
+_TITLE_BY_HOUR = tuple(_default_name("Run", hour) for hour in range(24))
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_midnight(zone_name: str, day: date) -> tuple[datetime, datetime | None]:
+    """(naive local midnight, its UTC instant if the day has one offset throughout, else None).
+
+    Shared by every athlete in the zone: one conversion per zone and day, not per run.
+    """
+    zone = ZoneInfo(zone_name)
+    midnight = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a local wall clock
+    utc_offset = zone.utcoffset(midnight)
+    if utc_offset != zone.utcoffset(midnight + timedelta(hours=23, minutes=59)):
+        return midnight, None
+    return midnight, midnight.replace(tzinfo=UTC) - (utc_offset or timedelta())
 
 
 def pain_note(draws: tuple[float, float, float, float]) -> str:
@@ -304,21 +312,18 @@ def plan_day(spec: PopulationSpec, habits: Habits, day: date, spike_from: date) 
     count = whole + (1 if draw() < spec.runs_per_day - whole else 0)
     slots = list(habits.upload_minutes)
     chosen = sorted(rng.sample(slots, count)) if count < len(slots) else slots[:count]
-    zone = ZoneInfo(habits.timezone)
-    # One offset per day unless the day has a DST change (then convert each time exactly).
-    midnight = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a local wall clock
-    utc_offset = zone.utcoffset(midnight)
-    steady = utc_offset == zone.utcoffset(midnight + timedelta(hours=23, minutes=59))
-    base = midnight.replace(tzinfo=UTC) - (utc_offset or timedelta())
+    midnight, base = _local_midnight(habits.timezone, day)
     runs: list[PlannedRun] = []
     for position, centre in enumerate(chosen):
-        d = [draw() for _ in range(21)]
-        offset = max(-90.0, min(90.0, rng.gauss(0.0, habits.jitter_min)))
+        d = [draw() for _ in range(24)]
+        # Irwin-Hall: three uniforms make a bell curve with standard deviation jitter_min.
+        offset = max(-90.0, min(90.0, (d[21] + d[22] + d[23] - 1.5) * 2 * habits.jitter_min))
         minute = int(max(0.0, min(24 * 60 - 1.0, centre + offset)))
         since_midnight = timedelta(minutes=minute, seconds=int(d[0] * 60))
-        if steady:
+        if base is not None:
             upload_at = base + since_midnight
         else:
+            zone = ZoneInfo(habits.timezone)
             upload_at = (midnight + since_midnight).replace(tzinfo=zone).astimezone(UTC)
         km = habits.easy_km * (0.8 + 0.4 * d[1])
         long_run = position == 0 and day.weekday() == habits.long_run_weekday
@@ -337,7 +342,7 @@ def plan_day(spec: PopulationSpec, habits: Habits, day: date, spike_from: date) 
         heartrate = 135 + 23 * d[12]
         start_minute = minute - (elapsed + 900) // 60
         run_fields: JSON = {
-            "name": "Long Run" if long_run else _default_title(max(0, start_minute)),
+            "name": "Long Run" if long_run else _TITLE_BY_HOUR[max(0, start_minute) // 60],
             "sport_type": "Run",
             "distance": round(km * 1000, 1),
             "moving_time": moving,
