@@ -56,7 +56,50 @@ Control API (``/_sandbox``; JSON in and out; not rate limited, not faulted, not 
                                             time); ``DELETE`` empties it
 ``GET /_sandbox/deliveries``                webhook events with every attempt's outcome
 ``POST /_sandbox/deliveries/wait``          ``{"timeout": 5}`` → ``{"done": true}`` when all ended
+``POST /_sandbox/athletes/{id}/code``       ``{"scope"?}`` → 201 ``{"code", "scope",
+                                            "expires_at"}``: an OAuth code for the product's
+                                            callback, no browser
+``POST /_sandbox/population``               seed runners: a ``PopulationSpec`` as JSON (all
+                                            optional: ``athletes`` 10, ``seed`` 1,
+                                            ``history_days`` 42, ``schedule_days`` 1,
+                                            ``runs_per_day`` 2, ``pain_rate`` 0.1,
+                                            ``late_note_rate``, ``title_update_rate``,
+                                            ``delete_rate``, ``deauth_rate`` 0, ``spike_rate``
+                                            0.25, ``authorize`` true, ``scope``,
+                                            ``long_history_years`` 0, ``timezones``,
+                                            ``first_athlete_id`` 100001) → 201 population (below)
+``GET /_sandbox/population``                ``{"spec", "seeded_at", "schedule_until",
+                                            "activities", "scheduled", "athletes": [{
+                                            "athlete_id", "firstname", "lastname", "timezone",
+                                            "habits", "token"}]}``; ``token`` is the athlete's
+                                            *current* token response (+ ``scope``) or null;
+                                            ``?tokens=false`` leaves it out
+``GET /_sandbox/schedule``                  ``{"pending", "pending_by_kind", "next_due", "fired",
+                                            "fired_by_kind"}``; ``?pending=true`` adds ``items``,
+                                            ``?fired=true`` adds ``fired_log`` (``seq``, ``kind``,
+                                            ``athlete_id``, ``due``, ``fired_at``,
+                                            ``activity_id``, ``skipped``)
+``POST /_sandbox/schedule``                 ``{"days": n}`` plans the population n days further →
+                                            ``{"added", ...summary}``; or one event ``{"kind":
+                                            "upload"|"note"|"title"|"delete"|"deauth",
+                                            "athlete_id", "at", "fields"?, "activity_id"?}`` → 201
+``DELETE /_sandbox/schedule``               drop pending events → ``{"dropped": n}``
+``POST /_sandbox/schedule/advance``         ``{"advance_s": n}`` or ``{"until": iso}``: like
+                                            ``/clock``, → ``{"now", "fired", "pending",
+                                            "next_due"}``
+``GET /_sandbox/traffic``                   ``TrafficReport.as_json()``: calls by class (list,
+                                            detail, put, athlete, token_refresh, other), by
+                                            athlete, by 15-min window and UTC day; 429s; refresh
+                                            concurrency; ``DELETE`` resets it → 204
 ==========================================  =====================================================
+
+``/_sandbox/config`` also takes ``"quota_tier"`` (``standard`` 200/2,000 overall and 100/1,000
+read, ``reviewed`` 600/6,000 and 300/3,000, ``extended`` 6,000/60,000 and 3,000/30,000: an
+assumption, Strava publishes no Extended figures), ``"latency_s"`` (simulated time per API/OAuth
+request) and ``"refresh_latency_s"`` (extra per token refresh, to make overlaps observable);
+``/_sandbox/clock`` also takes ``{"until": iso}``. Scheduled events fire at their own due time
+as the clock passes them (``advance_time``, ``/clock``, ``/schedule/advance``, or any request
+once a real-time clock reaches them).
 
 Activity fields accepted by add/update: ``name``, ``sport_type`` (or ``type``), ``start_date``
 (UTC, "…Z") or ``start_date_local`` (runner's wall clock), ``distance`` (m), ``moving_time``,
@@ -71,16 +114,22 @@ request not processed), ``drop_after`` (processed, then the connection is closed
 """
 
 from .config import SandboxConfig
+from .population import PopulationSpec
+from .rate_limits import QUOTA_TIERS
 from .sandbox import Sandbox, run_sandbox
 from .seed import SEED_ATHLETE_ID, SEED_TIMEZONE, seed_history
 from .strava_redirect import sandbox_session
+from .traffic import TrafficReport
 from .world import UnknownObject
 
 __all__ = [
+    "QUOTA_TIERS",
     "SEED_ATHLETE_ID",
     "SEED_TIMEZONE",
+    "PopulationSpec",
     "Sandbox",
     "SandboxConfig",
+    "TrafficReport",
     "UnknownObject",
     "run_sandbox",
     "sandbox_session",

@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 
 from .config import SandboxConfig
+from .population import PopulationSpec
+from .rate_limits import QUOTA_TIERS
 from .sandbox import run_sandbox
 
 
@@ -33,6 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-secret", default="sandbox-secret")
     parser.add_argument("--token-lifetime", type=int, default=21600, help="seconds")
     parser.add_argument("--no-seed", action="store_true", help="start with an empty history")
+    parser.add_argument(
+        "--quota-tier",
+        choices=sorted(QUOTA_TIERS),
+        help="per-app rate limits preset (default: standard, 200/2000 overall, 100/1000 read)",
+    )
+    parser.add_argument(
+        "--athletes", type=int, default=0, help="seed a population of N runners (0: none)"
+    )
+    parser.add_argument("--population-seed", type=int, default=1)
+    parser.add_argument("--history-days", type=int, default=42)
+    parser.add_argument("--runs-per-day", type=float, default=2.0)
+    parser.add_argument(
+        "--schedule-days", type=float, default=1.0, help="future uploads for the clock to fire"
+    )
     parser.add_argument("--now", type=_parse_now, help="freeze the clock at this time")
     args = parser.parse_args(argv)
     try:
@@ -44,6 +60,16 @@ def main(argv: list[str] | None = None) -> int:
             token_lifetime_s=args.token_lifetime,
             seed=not args.no_seed,
             now=args.now,
+            quota_tier=args.quota_tier,
+            population=None
+            if args.athletes <= 0
+            else PopulationSpec(
+                athletes=args.athletes,
+                seed=args.population_seed,
+                history_days=args.history_days,
+                runs_per_day=args.runs_per_day,
+                schedule_days=args.schedule_days,
+            ),
         )
         run_sandbox(config)
     except (ValueError, RuntimeError) as error:

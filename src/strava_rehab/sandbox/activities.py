@@ -305,10 +305,13 @@ def new_activity_fields(start: datetime, tz_name: str, given: JSON, upload_id: i
     moving_time = given.get(
         "moving_time", round(distance / 1000 * _default_pace_s_per_km(sport_type))
     )
-    local_hour = start.astimezone(ZoneInfo(tz_name)).hour
+    # Only a default title needs the local hour; skip the zone conversion when one is given.
+    name = given.get("name")
+    if name is None:
+        name = _default_name(sport_type, start.astimezone(ZoneInfo(tz_name)).hour)
     has_heartrate = given.get("has_heartrate", not manual)
     fields: JSON = {
-        "name": _default_name(sport_type, local_hour),
+        "name": name,
         "sport_type": sport_type,
         "distance": distance,
         "moving_time": moving_time,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -81,12 +82,15 @@ def _list_activities(
     page = max(1, _int_param(request, "page", 1) or 1)
     per_page = _int_param(request, "per_page", DEFAULT_PER_PAGE)
     per_page = DEFAULT_PER_PAGE if per_page is None or per_page < 1 else min(per_page, MAX_PER_PAGE)
-    entries = [
-        e
-        for e in world.index.get(token.athlete_id, [])
-        if (before is None or e.start.timestamp() < before)
-        and (after is None or e.start.timestamp() > after)
-    ]
+    # The index is sorted by start, so the before/after range is two bisections, not a scan.
+    indexed = world.index.get(token.athlete_id, [])
+    low = 0 if after is None else bisect.bisect_right(indexed, float(after), key=_start_epoch)
+    high = (
+        len(indexed)
+        if before is None
+        else bisect.bisect_left(indexed, float(before), key=_start_epoch)
+    )
+    entries = indexed[low:high]
     # Strava: newest first, except oldest first when only ``after`` is given.
     if not (after is not None and before is None):
         entries.reverse()
@@ -94,6 +98,10 @@ def _list_activities(
     # come back short while later pages still hold data, exactly like Strava.
     window = entries[(page - 1) * per_page : page * per_page]
     return [summary_payload(e) for e in window if _visible(e, token)]
+
+
+def _start_epoch(record: ActivityRecord) -> float:
+    return record.start.timestamp()
 
 
 def _owned_activity(world: SandboxWorld, token: AccessToken, raw_id: str) -> ActivityRecord:

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from .population import PopulationSpec
+from .rate_limits import QUOTA_TIERS
+
 ClockSource = datetime | Callable[[], datetime] | None
 
 
@@ -26,6 +29,15 @@ class SandboxConfig:
     now: ClockSource = None
     overall_limits: tuple[int, int] = (200, 2000)
     read_limits: tuple[int, int] = (100, 1000)
+    # A preset from rate_limits.QUOTA_TIERS ("standard", "reviewed", "extended"); when set it
+    # replaces overall_limits/read_limits, which must then be left at their defaults.
+    quota_tier: str | None = None
+    # Simulated server time per API/OAuth request (slept outside the lock), and extra time for
+    # a token refresh: makes overlapping refreshes of one athlete observable.
+    latency_s: float = 0.0
+    refresh_latency_s: float = 0.0
+    # Seed this population of runners at start (see population.PopulationSpec).
+    population: PopulationSpec | None = None
     # Strava's documented webhook contract: 2 s to answer, 3 attempts in total.
     delivery_timeout_s: float = 2.0
     delivery_attempts: int = 3
@@ -54,6 +66,13 @@ class SandboxConfig:
         ):
             if len(pair) != 2 or min(pair) <= 0:
                 problems.append(f"{label} must be two positive ints (15 min, daily), got {pair}")
+        if self.quota_tier is not None:
+            if self.quota_tier not in QUOTA_TIERS:
+                problems.append(
+                    f"unknown quota_tier {self.quota_tier!r}; known: {', '.join(QUOTA_TIERS)}"
+                )
+            if (self.overall_limits, self.read_limits) != QUOTA_TIERS["standard"]:
+                problems.append("give either quota_tier or overall_limits/read_limits, not both")
         if self.delivery_attempts < 1:
             problems.append(f"delivery_attempts must be at least 1, got {self.delivery_attempts}")
         for label, value in (
@@ -61,6 +80,8 @@ class SandboxConfig:
             ("delivery_backoff_s", self.delivery_backoff_s),
             ("verification_timeout_s", self.verification_timeout_s),
             ("tombstone_retention_s", self.tombstone_retention_s),
+            ("latency_s", self.latency_s),
+            ("refresh_latency_s", self.refresh_latency_s),
         ):
             if value < 0:
                 problems.append(f"{label} must not be negative, got {value}")
@@ -68,3 +89,9 @@ class SandboxConfig:
             problems.append("now must be timezone-aware, e.g. datetime(2026, 11, 27, tzinfo=UTC)")
         if problems:
             raise ValueError("invalid SandboxConfig: " + "; ".join(problems))
+
+    def initial_limits(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(overall, read) limits at start: the tier's if one is named, else the explicit ones."""
+        if self.quota_tier is not None:
+            return QUOTA_TIERS[self.quota_tier]
+        return self.overall_limits, self.read_limits

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .activities import _check_bool
 from .messages import Request, Response
+from .population import PopulationSpec
 from .world import UnknownObject
 
 if TYPE_CHECKING:
@@ -106,17 +107,103 @@ def _clear_faults(sb: Sandbox, request: Request, args: list[str]) -> Response:
     return Response(204)
 
 
+def _move_clock(sb: Sandbox, body: JSON) -> None:
+    if "advance_s" in body:
+        sb.advance_time(_number(body["advance_s"], "advance_s"))
+    elif "until" in body:
+        sb.advance_until(str(body["until"]))
+    else:
+        raise ValueError(
+            'send {"advance_s": seconds} or {"until": "2026-11-28T06:00:00Z"} '
+            "to move the sandbox clock forward"
+        )
+
+
 def _clock(sb: Sandbox, request: Request, args: list[str]) -> Response:
     if request.method == "POST":
-        if "advance_s" not in request.body:
-            raise ValueError('send {"advance_s": seconds} to move the sandbox clock forward')
-        sb.advance_time(_number(request.body["advance_s"], "advance_s"))
+        _move_clock(sb, request.body)
     return Response(200, {"now": sb.now().isoformat()})
+
+
+def _advance(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    """Like POST /clock, and says what the schedule fired on the way."""
+    fired_before = sb.schedule()["fired"]
+    _move_clock(sb, request.body)
+    summary = sb.schedule()
+    return Response(
+        200,
+        {
+            "now": sb.now().isoformat(),
+            "fired": summary["fired"] - fired_before,
+            "pending": summary["pending"],
+            "next_due": summary["next_due"],
+        },
+    )
+
+
+def _seed_population(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    return Response(201, sb.seed_population(PopulationSpec.from_json(request.body)))
+
+
+def _population(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    tokens = _flag(request.query.get("tokens", "true"), "tokens")
+    return Response(200, sb.population_json(include_tokens=tokens))
+
+
+def _schedule(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    if request.method == "DELETE":
+        return Response(200, {"dropped": sb.clear_schedule()})
+    if request.method == "POST":
+        body = request.body
+        if "days" in body:
+            added = sb.extend_schedule(_number(body["days"], "days"))
+            return Response(200, {"added": added, **sb.schedule()})
+        for key in ("kind", "athlete_id", "at"):
+            if key not in body:
+                raise ValueError(
+                    'send {"days": n} to plan the population further, or one event '
+                    '{"kind", "athlete_id", "at", "fields"?, "activity_id"?}'
+                )
+        fields = body.get("fields") or {}
+        if not isinstance(fields, dict):
+            raise ValueError("fields must be an object of activity fields")
+        activity_id = body.get("activity_id")
+        return Response(
+            201,
+            sb.schedule_event(
+                str(body["kind"]),
+                int(_number(body["athlete_id"], "athlete_id")),
+                str(body["at"]),
+                fields,
+                None if activity_id is None else int(_number(activity_id, "activity_id")),
+            ),
+        )
+    return Response(
+        200,
+        sb.schedule(
+            include_pending=_flag(request.query.get("pending", "false"), "pending"),
+            include_fired=_flag(request.query.get("fired", "false"), "fired"),
+        ),
+    )
+
+
+def _code(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    scope = request.body.get("scope", "read,activity:read_all,activity:write")
+    return Response(201, sb.issue_code(int(args[0]), str(scope)))
 
 
 def _config(sb: Sandbox, request: Request, args: list[str]) -> Response:
     body = request.body
-    known = {"inactive", "granted_scopes", "deny_authorization", "current_athlete_id", "limits"}
+    known = {
+        "inactive",
+        "granted_scopes",
+        "deny_authorization",
+        "current_athlete_id",
+        "limits",
+        "quota_tier",
+        "latency_s",
+        "refresh_latency_s",
+    }
     unknown = sorted(set(body) - known)
     if unknown:
         raise ValueError(
@@ -131,6 +218,15 @@ def _config(sb: Sandbox, request: Request, args: list[str]) -> Response:
         sb.set_deny_authorization(_flag(body["deny_authorization"], "deny_authorization"))
     if "current_athlete_id" in body:
         sb.set_current_athlete(int(_number(body["current_athlete_id"], "current_athlete_id")))
+    if "quota_tier" in body:
+        sb.set_quota_tier(str(body["quota_tier"]))
+    if "latency_s" in body or "refresh_latency_s" in body:
+        sb.set_latency(
+            latency_s=None if "latency_s" not in body else _number(body["latency_s"], "latency_s"),
+            refresh_latency_s=None
+            if "refresh_latency_s" not in body
+            else _number(body["refresh_latency_s"], "refresh_latency_s"),
+        )
     if "limits" in body:
         limits = body["limits"]
         if not isinstance(limits, dict):
@@ -147,6 +243,13 @@ def _calls(sb: Sandbox, request: Request, args: list[str]) -> Response:
         sb.reset_calls()
         return Response(204)
     return Response(200, sb.calls())
+
+
+def _traffic(sb: Sandbox, request: Request, args: list[str]) -> Response:
+    if request.method == "DELETE":
+        sb.reset_traffic()
+        return Response(204)
+    return Response(200, sb.traffic().as_json())
 
 
 def _wait_deliveries(sb: Sandbox, request: Request, args: list[str]) -> Response:
@@ -166,6 +269,13 @@ _ROUTES: list[tuple[str, re.Pattern[str], Action]] = [
     ("GET", re.compile(r"/athletes/(\d+)/activities"), _list_activities),
     ("POST", re.compile(r"/athletes/(\d+)/revoke"), _revoke),
     ("POST", re.compile(r"/athletes/(\d+)/tokens"), _tokens),
+    ("POST", re.compile(r"/athletes/(\d+)/code"), _code),
+    ("POST", re.compile(r"/population"), _seed_population),
+    ("GET", re.compile(r"/population"), _population),
+    ("GET", re.compile(r"/schedule"), _schedule),
+    ("POST", re.compile(r"/schedule"), _schedule),
+    ("DELETE", re.compile(r"/schedule"), _schedule),
+    ("POST", re.compile(r"/schedule/advance"), _advance),
     ("GET", re.compile(r"/activities/(\d+)"), _get_activity),
     ("PUT", re.compile(r"/activities/(\d+)"), _put_activity),
     ("DELETE", re.compile(r"/activities/(\d+)"), _delete_activity),
@@ -177,6 +287,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], Action]] = [
     ("POST", re.compile(r"/config"), _config),
     ("GET", re.compile(r"/calls"), _calls),
     ("DELETE", re.compile(r"/calls"), _calls),
+    ("GET", re.compile(r"/traffic"), _traffic),
+    ("DELETE", re.compile(r"/traffic"), _traffic),
     ("GET", re.compile(r"/deliveries"), _deliveries),
     ("POST", re.compile(r"/deliveries/wait"), _wait_deliveries),
 ]

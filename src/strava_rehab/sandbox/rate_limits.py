@@ -5,6 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+Limits = tuple[int, int]
+
+# Per-app quota presets: name -> (overall (15 min, day), read/non-upload (15 min, day)).
+# "standard" is Strava's documented default. "reviewed" is what reviewed apps reported in 2023.
+# Strava publishes no Extended-tier figures; "extended" is this sandbox's assumption, sized for
+# ~1,000 athletes (set exact limits with ``limits`` when you know your app's).
+QUOTA_TIERS: dict[str, tuple[Limits, Limits]] = {
+    "standard": ((200, 2_000), (100, 1_000)),
+    "reviewed": ((600, 6_000), (300, 3_000)),
+    "extended": ((6_000, 60_000), (3_000, 30_000)),
+}
+
+
+def tier_limits(name: str) -> tuple[Limits, Limits]:
+    try:
+        return QUOTA_TIERS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown quota tier {name!r}; known tiers: {', '.join(QUOTA_TIERS)}"
+        ) from None
+
+
+def tier_of(overall: Limits, read: Limits) -> str:
+    """The preset these limits match, or "custom"."""
+    for name, limits in QUOTA_TIERS.items():
+        if limits == (overall, read):
+            return name
+    return "custom"
+
 
 @dataclass
 class _Usage:

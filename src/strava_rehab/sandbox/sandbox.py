@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http
 import logging
 import signal
@@ -13,7 +14,7 @@ from typing import Any
 
 import requests
 
-from .activities import detail_payload
+from .activities import detail_payload, parse_instant
 from .api import API_PREFIX, handle_athlete_api, is_counted
 from .clock import SandboxClock
 from .config import SandboxConfig
@@ -22,11 +23,14 @@ from .deliveries import DeliveryWorker
 from .faults import RATE_LIMIT_EXCEEDED, make_fault, strava_fault
 from .messages import Drop, Request, Response
 from .oauth import handle_oauth, token_body
+from .population import PopulationSpec
+from .rate_limits import tier_limits, tier_of
 from .scopes import format_scopes, parse_scopes
 from .server import SandboxHTTPServer
 from .strava_redirect import sandbox_session
 from .subscriptions import handle_push_subscriptions
-from .world import SandboxWorld
+from .traffic import TOKEN_REFRESH, TrafficRecorder, TrafficReport, classify
+from .world import SandboxWorld, UnknownObject
 
 JSON = dict[str, Any]
 LOG = logging.getLogger("strava_rehab.sandbox")
@@ -45,6 +49,9 @@ class Sandbox:
         )
         self._world = SandboxWorld(self.config, self._clock, self._deliveries)
         self.seed_athlete_id = self._world.load_seed(self.config.seed)
+        self._traffic = TrafficRecorder(self._clock.now())
+        if self.config.population is not None:
+            self.seed_population(self.config.population)
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -148,6 +155,117 @@ class Sandbox:
         """Oldest first, private ones included; with include_deleted each has ``deleted``."""
         return self._world.activities_of(athlete_id, include_deleted)
 
+    # --- populations and the schedule -----------------------------------------------------
+
+    def seed_population(self, spec: PopulationSpec | None = None, **overrides: Any) -> JSON:
+        """Seed ``spec`` (or ``PopulationSpec(**overrides)``); see ``population_json``."""
+        if spec is None:
+            spec = PopulationSpec(**overrides)
+        elif overrides:
+            spec = dataclasses.replace(spec, **overrides)
+        started = time.perf_counter()
+        population = self._world.seed_population(spec)
+        if spec.authorize:
+            for habits in population.habits:
+                population.initial_tokens[habits.athlete_id] = self.authorize(
+                    habits.athlete_id, spec.scope
+                )
+        body = self.population_json(include_tokens=True)
+        body["seconds"] = round(time.perf_counter() - started, 3)
+        return body
+
+    def population_json(self, include_tokens: bool = True) -> JSON:
+        """The population: spec, counts and per athlete habits and *current* tokens."""
+        with self._world.lock:
+            population = self._world.population
+            if population is None:
+                raise UnknownObject("no population seeded; POST /_sandbox/population first")
+            athletes = []
+            activity_count = 0
+            for habits in population.habits:
+                athlete_id = habits.athlete_id
+                activity_count += len(self._world.records_of.get(athlete_id, {}))
+                entry: JSON = {
+                    "athlete_id": athlete_id,
+                    "firstname": habits.firstname,
+                    "lastname": habits.lastname,
+                    "timezone": habits.timezone,
+                    "habits": habits.as_json(),
+                }
+                if include_tokens:
+                    entry["token"] = self._current_token(athlete_id)
+                athletes.append(entry)
+            return {
+                "spec": population.spec.as_json(),
+                "seeded_at": population.seeded_at.isoformat(),
+                "schedule_until": population.schedule_until.isoformat(),
+                "activities": activity_count,
+                "scheduled": len(self._world.schedule),
+                "athletes": athletes,
+            }
+
+    def _current_token(self, athlete_id: int) -> JSON | None:
+        grant = self._world.tokens.current_grant(athlete_id)
+        if grant is None:
+            return None
+        body = token_body(grant, self._clock.now())
+        body["scope"] = format_scopes(grant.scopes)
+        return body
+
+    def schedule(self, include_pending: bool = False, include_fired: bool = False) -> JSON:
+        """Counts of pending/fired events; optionally every pending event and the fired log."""
+        with self._world.lock:
+            body = self._world.schedule.summary()
+            if include_pending:
+                body["items"] = [e.as_json() for e in self._world.schedule.pending()]
+            if include_fired:
+                body["fired_log"] = [dict(entry) for entry in self._world.schedule.fired]
+            return body
+
+    def extend_schedule(self, days: float) -> int:
+        """Plan the population's next ``days`` days of uploads; returns events added."""
+        return self._world.extend_schedule(days)
+
+    def schedule_event(
+        self,
+        kind: str,
+        athlete_id: int,
+        at: datetime | str,
+        fields: dict[str, Any] | None = None,
+        activity_id: int | None = None,
+    ) -> JSON:
+        """One future event: ``upload`` (activity fields), ``note``/``title`` (fields for an
+        existing ``activity_id``), ``delete`` (``activity_id``) or ``deauth``."""
+        due = parse_instant(at, "at").replace(microsecond=0)
+        event = self._world.add_scheduled(kind, athlete_id, due, fields, activity_id)
+        return event.as_json()
+
+    def clear_schedule(self) -> int:
+        with self._world.lock:
+            return self._world.schedule.clear()
+
+    def advance_until(self, instant: datetime | str) -> datetime:
+        """Move the clock to ``instant`` (no-op if already past), firing due events."""
+        target = parse_instant(instant, "until")
+        ahead = (target - self._clock.now()).total_seconds()
+        return self._world.advance_time(max(0.0, ahead))
+
+    def issue_code(
+        self, athlete_id: int, scope: str = "read,activity:read_all,activity:write"
+    ) -> JSON:
+        """An authorization code as /oauth/authorize would redirect with, without a browser:
+        hand it to the product's OAuth callback, which exchanges it at /oauth/token."""
+        scopes = parse_scopes(scope) | {"read"}
+        with self._world.lock:
+            self._world.athlete(athlete_id)
+            now = self._clock.now()
+            code = self._world.tokens.issue_code(athlete_id, frozenset(scopes), now)
+            return {
+                "code": code,
+                "scope": format_scopes(scopes),
+                "expires_at": int(now.timestamp()) + self.config.code_lifetime_s,
+            }
+
     # --- authorization --------------------------------------------------------------------
 
     def authorize(
@@ -215,6 +333,24 @@ class Sandbox:
         with self._world.lock:
             self._world.limiter.set_limits(overall, read)
 
+    def set_latency(
+        self, latency_s: float | None = None, refresh_latency_s: float | None = None
+    ) -> None:
+        """Simulated processing time of every API/OAuth request, and extra for refreshes."""
+        for label, value in (("latency_s", latency_s), ("refresh_latency_s", refresh_latency_s)):
+            if value is not None and not 0 <= value <= 30:
+                raise ValueError(f"{label} must be between 0 and 30 seconds, got {value}")
+        with self._world.lock:
+            if latency_s is not None:
+                self._world.latency_s = float(latency_s)
+            if refresh_latency_s is not None:
+                self._world.refresh_latency_s = float(refresh_latency_s)
+
+    def set_quota_tier(self, tier: str) -> None:
+        """Apply a preset of ``rate_limits.QUOTA_TIERS``: "standard", "reviewed" or "extended"."""
+        overall, read = tier_limits(tier)
+        self.set_limits(overall, read)
+
     def rate_limit_headers(self) -> dict[str, str]:
         with self._world.lock:
             return self._world.limiter.headers(self._clock.now())
@@ -228,6 +364,14 @@ class Sandbox:
     def reset_calls(self) -> None:
         with self._world.lock:
             self._world.calls.clear()
+
+    def traffic(self) -> TrafficReport:
+        """Calls by endpoint class, athlete, 15-minute window and day; 429s; refresh races."""
+        return self._traffic.report(self._clock.now())
+
+    def reset_traffic(self) -> None:
+        """Start counting afresh (refreshes in flight right now are still tracked)."""
+        self._traffic.reset(self._clock.now())
 
     def subscription(self) -> JSON | None:
         with self._world.lock:
@@ -265,6 +409,9 @@ class Sandbox:
                     "overall": list(self._world.limiter.overall),
                     "read": list(self._world.limiter.read),
                 },
+                "quota_tier": tier_of(self._world.limiter.overall, self._world.limiter.read),
+                "latency_s": self._world.latency_s,
+                "refresh_latency_s": self._world.refresh_latency_s,
                 "faults": [f.as_json() for f in self._world.faults],
                 "subscription": self.subscription(),
             }
@@ -274,26 +421,69 @@ class Sandbox:
     def _dispatch(self, request: Request) -> Response | Drop:
         if request.path == "/_sandbox" or request.path.startswith("/_sandbox/"):
             return handle_control(self, request)
+        self._world.fire_due()  # a real-time clock may have reached scheduled uploads
+        endpoint_class = classify(request)
+        refreshing = endpoint_class == TOKEN_REFRESH
+        refresh_token = str(request.param("refresh_token") or "") if refreshing else ""
+        athlete_id = self._attribute(request, endpoint_class)
+        if refreshing:
+            self._traffic.refresh_started(athlete_id)
+        stale = False
+        try:
+            with self._world.lock:
+                latency = self._world.latency_s + (
+                    self._world.refresh_latency_s if refreshing else 0.0
+                )
+            if latency > 0:
+                time.sleep(latency)  # outside the lock: other requests proceed meanwhile
+            outcome, status, note = self._serve(request)
+            if refreshing and status == 400:
+                with self._world.lock:
+                    stale = self._world.tokens.is_retired(refresh_token)
+            self._world.record_call(request.method, request.path, request.query, status, note)
+            self._traffic.record(
+                self._clock.now(),
+                endpoint_class,
+                athlete_id,
+                status,
+                counted=_counts_toward_limit(request),
+                injected=note == "injected",
+            )
+            return outcome
+        finally:
+            if refreshing:
+                self._traffic.refresh_finished(athlete_id, stale=stale)
+
+    def _attribute(self, request: Request, endpoint_class: str) -> int | None:
+        """Which athlete a request is on behalf of (None: the app itself, or unknown)."""
+        path = request.path.rstrip("/")
+        tokens = self._world.tokens
+        with self._world.lock:
+            if endpoint_class == TOKEN_REFRESH:
+                return tokens.athlete_of_refresh(str(request.param("refresh_token") or ""))
+            if path in ("/oauth/token", API_PREFIX + "/oauth/token"):
+                return tokens.athlete_of_code(str(request.param("code") or ""))
+            if path == "/oauth/authorize":
+                return self._world.current_athlete_id
+            if path in ("/oauth/deauthorize", API_PREFIX + "/oauth/deauthorize"):
+                raw = request.param("access_token") or request.bearer()
+                return tokens.athlete_of_access(str(raw) if raw else None)
+            return tokens.athlete_of_access(request.bearer())
+
+    def _serve(self, request: Request) -> tuple[Response | Drop, int | None, str]:
+        """(what to send, the status for the logs, a note); faults applied."""
         fault = self._world.take_fault(request.path)
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay_s)
         if fault is not None and fault.kind == "drop":
-            self._world.record_call(request.method, request.path, request.query, None, "dropped")
-            return Drop()
+            return Drop(), None, "dropped"
         if fault is not None and fault.kind in ("429", "5xx"):
             response = self._fault_response(request, fault.status)
-            self._world.record_call(
-                request.method, request.path, request.query, response.status, "injected"
-            )
-            return response
+            return response, response.status, "injected"
         response = self._route(request)
         if fault is not None and fault.kind == "drop_after":
-            self._world.record_call(
-                request.method, request.path, request.query, response.status, "dropped after"
-            )
-            return Drop(after=True)
-        self._world.record_call(request.method, request.path, request.query, response.status)
-        return response
+            return Drop(after=True), response.status, "dropped after"
+        return response, response.status, ""
 
     def _fault_response(self, request: Request, status: int) -> Response:
         if status != 429:
@@ -320,6 +510,12 @@ class Sandbox:
         return Response(404, strava_fault("Record Not Found", "resource", "path", "invalid"))
 
 
+def _counts_toward_limit(request: Request) -> bool:
+    if not request.path.startswith(API_PREFIX + "/"):
+        return False
+    return is_counted(request.method, request.path[len(API_PREFIX) :])[0]
+
+
 def run_sandbox(config: SandboxConfig) -> None:
     """Serve until SIGINT/SIGTERM, logging one line per request."""
     if not logging.getLogger().handlers:
@@ -341,6 +537,14 @@ def run_sandbox(config: SandboxConfig) -> None:
             f"({len(history)} activities)",
             flush=True,
         )
+        if config.population is not None:
+            population = sandbox.population_json(include_tokens=False)
+            print(
+                f"  population {len(population['athletes'])} athletes, "
+                f"{population['activities']} activities, {population['scheduled']} scheduled "
+                f"(GET {sandbox.url}/_sandbox/population for tokens)",
+                flush=True,
+            )
 
         def _on_signal(signum: int, frame: FrameType | None) -> None:
             stopping.set()

@@ -48,10 +48,17 @@ class TokenStore:
         self._codes: dict[str, AuthorizationCode] = {}
         self._access: dict[str, AccessToken] = {}
         self._grants_by_refresh: dict[str, Grant] = {}
+        # Per-athlete indexes, so a revoke or an "is authorized?" never scans every athlete.
+        self._codes_of: dict[int, set[str]] = {}
+        self._access_of: dict[int, set[str]] = {}
+        self._grants_of: dict[int, list[Grant]] = {}
+        # Refresh tokens that were rotated away: token -> athlete, to spot stale refreshes.
+        self._retired: dict[str, int] = {}
 
     def issue_code(self, athlete_id: int, scopes: frozenset[str], now: datetime) -> str:
         code = secrets.token_hex(20)
         self._codes[code] = AuthorizationCode(code, athlete_id, scopes, now + self._code_lifetime)
+        self._codes_of.setdefault(athlete_id, set()).add(code)
         return code
 
     def _new_access(self, athlete_id: int, scopes: frozenset[str], now: datetime) -> AccessToken:
@@ -62,16 +69,20 @@ class TokenStore:
             now.replace(microsecond=0) + self._token_lifetime,
         )
         self._access[token.token] = token
+        self._access_of.setdefault(athlete_id, set()).add(token.token)
         return token
 
     def exchange_code(self, code: str, now: datetime) -> Grant:
         # Single use: a code is gone after the first attempt, valid or not.
         found = self._codes.pop(code, None)
+        if found is not None:
+            self._codes_of.get(found.athlete_id, set()).discard(code)
         if found is None or now >= found.expires_at:
             raise bad_request("AuthorizationCode", "code")
         access = self._new_access(found.athlete_id, found.scopes, now)
         grant = Grant(found.athlete_id, found.scopes, secrets.token_hex(20), access)
         self._grants_by_refresh[grant.refresh_token] = grant
+        self._grants_of.setdefault(grant.athlete_id, []).append(grant)
         return grant
 
     def refresh(self, refresh_token: str, now: datetime) -> Grant:
@@ -84,6 +95,7 @@ class TokenStore:
             # The old access token stays valid until it expires on its own.
             grant.access = self._new_access(grant.athlete_id, grant.scopes, now)
         # Every refresh rotates the refresh token; the old one is dead from now on.
+        self._retired[refresh_token] = grant.athlete_id
         grant.refresh_token = secrets.token_hex(20)
         self._grants_by_refresh[grant.refresh_token] = grant
         return grant
@@ -99,12 +111,40 @@ class TokenStore:
     def revoke_athlete(self, athlete_id: int) -> bool:
         """Kill every code and token the athlete gave this app; True if anything was live."""
         had_grant = self.is_authorized(athlete_id)
-        self._codes = {c: v for c, v in self._codes.items() if v.athlete_id != athlete_id}
-        self._access = {t: v for t, v in self._access.items() if v.athlete_id != athlete_id}
-        self._grants_by_refresh = {
-            r: g for r, g in self._grants_by_refresh.items() if g.athlete_id != athlete_id
-        }
+        for code in self._codes_of.pop(athlete_id, set()):
+            self._codes.pop(code, None)
+        for token in self._access_of.pop(athlete_id, set()):
+            self._access.pop(token, None)
+        for grant in self._grants_of.pop(athlete_id, []):
+            self._grants_by_refresh.pop(grant.refresh_token, None)
         return had_grant
 
     def is_authorized(self, athlete_id: int) -> bool:
-        return any(g.athlete_id == athlete_id for g in self._grants_by_refresh.values())
+        return bool(self._grants_of.get(athlete_id))
+
+    # --- lookups for traffic accounting (no validity checks) -------------------------------
+
+    def athlete_of_access(self, token: str | None) -> int | None:
+        found = self._access.get(token) if token else None
+        return None if found is None else found.athlete_id
+
+    def athlete_of_code(self, code: str | None) -> int | None:
+        found = self._codes.get(code) if code else None
+        return None if found is None else found.athlete_id
+
+    def athlete_of_refresh(self, refresh_token: str | None) -> int | None:
+        """The owner of a live *or already rotated* refresh token."""
+        if not refresh_token:
+            return None
+        grant = self._grants_by_refresh.get(refresh_token)
+        if grant is not None:
+            return grant.athlete_id
+        return self._retired.get(refresh_token)
+
+    def is_retired(self, refresh_token: str | None) -> bool:
+        return bool(refresh_token) and refresh_token in self._retired
+
+    def current_grant(self, athlete_id: int) -> Grant | None:
+        """The athlete's most recent live grant (what a harness would have stored)."""
+        grants = self._grants_of.get(athlete_id)
+        return grants[-1] if grants else None
