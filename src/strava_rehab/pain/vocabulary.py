@@ -38,8 +38,8 @@ REGION_IDS: Final = (
     "quad",
     "lower_back",
     # Added after the first release: the insertion of the Achilles at the heel bone (its own
-    # protocol, sources.toml jonsson2008), the top of the midfoot (navicular) and the front of the shin
-    # (anterior tibial cortex), both high-risk bone-stress sites (sources.toml warden2014).
+    # protocol, jonsson2008), the top of the midfoot (navicular) and the front of the shin
+    # (anterior tibial cortex), both high-risk bone-stress sites (warden2014).
     "achilles_insertion",
     "midfoot",
     "shin_front",

@@ -264,7 +264,7 @@ def _no_protocol(day: _Day, report: PainReport) -> Decision:
     reading = read_pain(report, _history(day, {region}), day.today, day.policy)
     # No programme and no idea of the condition: the seed article's rules (rest until settled,
     # light soreness only, get a diagnosis), with rest kept for pain that is above the
-    # acceptable limit, has not settled by the next morning or is rising (sources.toml silbernagel2007).
+    # acceptable limit, has not settled by the next morning or is rising (silbernagel2007).
     if not reading.acceptable:
         pain_lines = [*_pain_lines(day, acceptable=False)[:1], *rules.rest_advice]
         if not reading.settled:
