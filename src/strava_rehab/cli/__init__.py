@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
 import typer
 
@@ -19,6 +20,7 @@ from strava_rehab import __version__
 from strava_rehab.cli.output import fail, setup_logging
 from strava_rehab.content import ContentNotFoundError
 from strava_rehab.context import AppContext, open_context
+from strava_rehab.redact import url_password
 from strava_rehab.settings import CONFIG_ENV, ConfigError, Settings, load_settings
 from strava_rehab.strava.errors import StravaError
 
@@ -70,6 +72,9 @@ def secrets_of(s: Settings) -> list[str]:
         if secret is not None
     ]
     found += [url.get_secret_value() for url in s.notify.urls]
+    password = url_password(s.resolved_database_url)
+    if password:
+        found += [password, unquote(password)]
     return found
 
 

@@ -13,6 +13,7 @@ from strava_rehab.cli.options import JsonOpt
 from strava_rehab.cli.output import emit_json, say, setup_logging
 from strava_rehab.db.engine import Database, current_revision, downgrade, head_revision, upgrade
 from strava_rehab.db.models import Athlete
+from strava_rehab.redact import mask_url
 
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 config_app = typer.Typer(help="Check and show the settings.", no_args_is_help=True)
@@ -74,13 +75,15 @@ def db_current(as_json: JsonOpt = False) -> None:
 def config_check() -> None:
     """Validate the settings file and environment; exit 1 naming any bad key."""
     s = settings()
-    say(f"configuration ok; database: {s.resolved_database_url.split('@')[-1]}")
+    say(f"configuration ok; database: {mask_url(s.resolved_database_url)}")
 
 
 @config_app.command("show")
 def config_show(as_json: JsonOpt = False) -> None:
     """Show the effective settings, with secrets masked."""
     data = settings().model_dump(mode="json")
+    if data.get("database_url"):
+        data["database_url"] = mask_url(data["database_url"])  # a password may be inside
     if as_json:
         emit_json(data)
         return

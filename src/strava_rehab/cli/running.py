@@ -11,6 +11,7 @@ from strava_rehab import athletes
 from strava_rehab.cli import UserError, app, context
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, say
+from strava_rehab.redact import mask_subscription
 
 
 @app.command()
@@ -138,8 +139,9 @@ def webhook_status(as_json: JsonOpt = False) -> None:
     from strava_rehab import webhooks
 
     ctx = context()
-    remote = ctx.app().list_subscriptions()
-    stored = webhooks.stored_subscription(ctx)
+    # The callback URL carries the path token that authenticates Strava: never print it.
+    remote = [mask_subscription(sub) or {} for sub in ctx.app().list_subscriptions()]
+    stored = mask_subscription(webhooks.stored_subscription(ctx))
     if as_json:
         emit_json({"strava": remote, "stored": stored})
         return
@@ -200,7 +202,7 @@ def status(as_json: JsonOpt = False) -> None:
         "rate_budget": {name: {"used": u, "limit": lim} for name, (u, lim) in budget.items()},
         "inbox_pending": inbox_pending,
         "outbox": dict(outbox),
-        "subscription": webhooks.stored_subscription(ctx),
+        "subscription": mask_subscription(webhooks.stored_subscription(ctx)),
         "worker_health": health,
     }
     if as_json:
