@@ -12,15 +12,27 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -70,6 +82,17 @@ class WorkerSettings(_Section):
     digest_cron: str = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "not a known time zone: use an IANA name such as 'Europe/Berlin' or 'UTC'"
+            ) from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -122,6 +145,17 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+
+    @field_validator("strava_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL, expected something like https://www.strava.com")
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -202,7 +236,8 @@ def _describe(error: Any, file_data: dict[str, Any], path: Path | None) -> str:
         hint = difflib.get_close_matches(loc[-1], _known_keys(owner), n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"{where}: unknown setting '{key}'{suggestion}"
-    return f"{where}: setting '{key}': {error['msg']}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: setting '{key}': {message}"
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -213,4 +248,15 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         lines = [_describe(err, file_data, path) for err in exc.errors(include_input=False)]
+        if len(lines) == 1:
+            raise ConfigError(f"invalid configuration: {lines[0]}") from None
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    except SettingsError as exc:
+        # pydantic-settings could not parse a list or section from the environment (not JSON).
+        match = re.search(r'field "([^"]+)"', str(exc))
+        stem = ENV_PREFIX + (match.group(1).upper() if match else "")
+        named = sorted(k for k in os.environ if k.upper().startswith(stem)) or [f"{stem}*"]
+        raise ConfigError(
+            f"environment ({', '.join(named)}): a list or section must be written as JSON, e.g. "
+            f"{ENV_PREFIX}NOTIFY__URLS='[\"ntfy://ntfy.sh/my-topic\"]'"
+        ) from None

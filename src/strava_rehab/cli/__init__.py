@@ -15,6 +15,7 @@ from typing import Annotated
 from urllib.parse import unquote
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from strava_rehab import __version__
 from strava_rehab.cli.output import fail, setup_logging
@@ -84,6 +85,11 @@ def context(*, default_log: int = logging.WARNING) -> AppContext:
         s = settings()
         setup_logging(log_level(default_log), secrets_of(s))
         _run.context = open_context(s)
+        if not s.embedded:
+            from strava_rehab.db.errors import require_current_schema
+
+            # Not migrated implicitly in the shared mode: say so, not a "no such table" trace.
+            require_current_schema(_run.context.db.engine, s.resolved_database_url)
     return _run.context
 
 
@@ -125,6 +131,10 @@ def _register() -> None:
 def _user_errors() -> tuple[type[Exception], ...]:
     """Errors whose message tells the user what to do: printed without a traceback, exit 1."""
     from strava_rehab.athletes import ConnectError
+    from strava_rehab.db.errors import DatabaseError
+    from strava_rehab.db.files import DataDirError
+    from strava_rehab.delivery.notifier import NotificationFailed
+    from strava_rehab.listen import PortUnavailable
     from strava_rehab.pain import VocabularyError
     from strava_rehab.pain_log import PainLogError
     from strava_rehab.rehab import LibraryError
@@ -138,7 +148,19 @@ def _user_errors() -> tuple[type[Exception], ...]:
         PainLogError,
         VocabularyError,
         LibraryError,
+        DatabaseError,
+        DataDirError,
+        NotificationFailed,
+        PortUnavailable,
     )
+
+
+def _database_problem(exc: DBAPIError) -> str | None:
+    """One line for a database a user can fix (unreachable, missing, read-only), else None."""
+    from strava_rehab.db.errors import describe
+
+    url = _run.settings.resolved_database_url if _run.settings else "(from the settings)"
+    return describe(exc, url)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -148,6 +170,12 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=True)
     except _user_errors() as exc:
         fail(str(exc))
+        sys.exit(1)
+    except DBAPIError as exc:
+        problem = _database_problem(exc)
+        if problem is None:
+            raise  # not something the user can fix: keep the traceback for the bug report
+        fail(problem)
         sys.exit(1)
     finally:
         if _run.context is not None:

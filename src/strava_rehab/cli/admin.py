@@ -74,7 +74,11 @@ def db_current(as_json: JsonOpt = False) -> None:
 @config_app.command("check")
 def config_check() -> None:
     """Validate the settings file and environment; exit 1 naming any bad key."""
+    from strava_rehab.config_check import check_settings
+
     s = settings()
+    setup_logging(log_level(), secrets_of(s))
+    check_settings(s)
     say(f"configuration ok; database: {mask_url(s.resolved_database_url)}")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from strava_rehab import athletes
-from strava_rehab.cli import UserError, app, context
+from strava_rehab.cli import UserError, app, context, settings
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, say
 from strava_rehab.redact import mask_subscription
@@ -54,8 +54,10 @@ def worker(
     import threading
 
     from strava_rehab import jobs
+    from strava_rehab.config_check import check_notify
     from strava_rehab.worker import Worker, write_health
 
+    check_notify(settings())  # a bad notify URL is one line now, not a failing job per cycle
     ctx = context(default_log=logging.INFO)
     if once or dry_run:
         report = jobs.sync_and_suggest(ctx, dry_run=dry_run)
@@ -93,9 +95,14 @@ def serve(
     """The web app (webhook, connect page, /healthz) with the embedded worker."""
     import uvicorn
 
+    from strava_rehab.config_check import check_notify
+    from strava_rehab.listen import bind
     from strava_rehab.web import create_app
     from strava_rehab.worker import Worker
 
+    # Bound before anything starts: a busy port is one line and exit 1, not uvicorn's exit 3.
+    sock = bind(host, port)
+    check_notify(settings())
     ctx = context(default_log=logging.INFO)
     w = Worker(ctx) if embedded_worker else None
     config = uvicorn.Config(
@@ -107,7 +114,7 @@ def serve(
         timeout_graceful_shutdown=30,
     )
     say(f"serving on http://{host}:{port} (webhook path /strava/webhook/<token>, /healthz)")
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 webhook_app = typer.Typer(help="The app's one Strava push subscription.", no_args_is_help=True)

@@ -7,6 +7,7 @@ here rather than into the public description.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -30,6 +31,13 @@ class LogNotifier:
 
 class AppriseNotifier:
     def __init__(self, urls: Sequence[str]) -> None:
+        with warnings.catch_warnings():
+            # apprise loads the deprecated imghdr as it parses URLs: keep that off the operator's
+            # terminal.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._setup(urls)
+
+    def _setup(self, urls: Sequence[str]) -> None:
         try:
             import apprise
         except ImportError:  # pragma: no cover - depends on the install
