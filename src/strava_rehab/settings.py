@@ -11,9 +11,11 @@ Errors never echo a value: a bad secret must not end up in a terminal or a log.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -43,6 +45,7 @@ CONFIG_ENV = "STRAVA_REHAB_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "strava-rehab.toml"
 ENV_PREFIX = "STRAVA_REHAB_"
 PainSource = Literal["private_note", "description", "title"]
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -240,8 +243,59 @@ def _describe(error: Any, file_data: dict[str, Any], path: Path | None) -> str:
     return f"{where}: setting '{key}': {message}"
 
 
+# STRAVA_REHAB_* variables the product reads that are not settings.
+NON_SETTING_ENV = frozenset({CONFIG_ENV, "STRAVA_REHAB_CONTENT_DIR", "STRAVA_REHAB_TEST_PG_URL"})
+
+
+def _env_names(model: type[BaseModel], prefix: str) -> dict[str, type[BaseModel] | None]:
+    """Every environment name a setting answers to, with its section model if it is one."""
+    names: dict[str, type[BaseModel] | None] = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        section = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+        names[prefix + name.upper()] = section
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            for choice in alias.choices:
+                if isinstance(choice, str) and choice.upper().startswith(ENV_PREFIX):
+                    names[choice.upper()] = section
+        if section is not None:
+            names.update(_env_names(section, f"{prefix}{name.upper()}__"))
+    return names
+
+
+def unknown_env_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning per ``STRAVA_REHAB_*`` variable that is no setting, naming the closest one.
+
+    pydantic-settings ignores them silently, so a typo would leave a default in force. Unknown
+    keys inside a section that forbids them (``STRAVA_REHAB_WORKER__FOO``) are already errors.
+    """
+    known = _env_names(Settings, ENV_PREFIX)
+    warnings = []
+    for key in sorted(os.environ if environ is None else environ):
+        upper = key.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known or upper in NON_SETTING_ENV:
+            continue
+        head, _, rest = upper.partition("__")
+        section = known.get(head)
+        if rest and section is not None and section.model_config.get("extra") == "forbid":
+            continue  # load_settings reports it as an unknown setting
+        # Compared without the shared prefix, which would make every name look alike.
+        names = [k.removeprefix(ENV_PREFIX) for k in [*known, *NON_SETTING_ENV]]
+        hint = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), names, n=1, cutoff=0.6)
+        suggestion = f" (did you mean {ENV_PREFIX}{hint[0]}?)" if hint else ""
+        warnings.append(f"{key} is not a setting and is ignored{suggestion}")
+    return warnings
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings, turning every problem into a ConfigError that names file and key."""
+    for warning in unknown_env_warnings():
+        log.warning("%s", warning)
     path = _active_config_path()
     file_data = _read_config_file(path) if path is not None else {}
     try:
