@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from strava_rehab.cli import app, context, log_level, secrets_of, settings
+from strava_rehab.cli import UserError, app, context, log_level, secrets_of, settings
 from strava_rehab.cli.options import JsonOpt
 from strava_rehab.cli.output import emit_json, say, setup_logging
 from strava_rehab.db.engine import Database, current_revision, downgrade, head_revision, upgrade
@@ -44,10 +44,36 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
-    """Revert the migrations down to REVISION ('base' empties the database)."""
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Revert the migrations down to REVISION ('base' empties the database), after showing what
+    it drops and asking."""
+    from strava_rehab.db.plan import downgrade_plan
+
     db = _database()
     try:
+        plan = downgrade_plan(db.engine, revision)
+        if not plan.revisions:
+            say(f"database already at revision {plan.current or 'base'}; nothing to revert")
+            return
+        say(f"Reverting {len(plan.revisions)} revision(s): {', '.join(plan.revisions)}")
+        if plan.tables is None:
+            say("The tables it drops cannot be listed in advance; data in them will be lost.")
+        else:
+            listed = ", ".join(plan.tables) or "none"
+            say(f"Tables dropped with all their data: {listed}")
+        if not yes:
+            try:
+                confirmed = typer.confirm("Downgrade the database?")
+            except typer.Abort:
+                raise UserError(
+                    "db downgrade drops data and there is no terminal to confirm on: "
+                    "pass --yes to go ahead"
+                ) from None
+            if not confirmed:
+                raise UserError("downgrade cancelled; nothing changed")
         downgrade(db.engine, revision)
         say(f"database at revision {current_revision(db.engine) or 'base'}")
     finally:
