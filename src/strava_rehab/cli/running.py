@@ -49,13 +49,19 @@ def worker(
     ] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """The background worker: sync, suggest, deliver, webhooks, notifications, digest."""
+    """The background worker: sync, suggest, deliver, webhooks, notifications, digest.
+
+    Exit codes of --once, for cron and systemd:
+    0 ok (a Strava rate-limit pause too: it resumes next run);
+    1 a configuration error; 3 an athlete's cycle failed;
+    4 Strava was unreachable (network, timeouts, 5xx).
+    """
     import signal
     import threading
 
     from strava_rehab import jobs
     from strava_rehab.config_check import check_notify
-    from strava_rehab.worker import Worker, write_health
+    from strava_rehab.worker import Worker, cycle_exit_code, write_health
 
     check_notify(settings())  # a bad notify URL is one line now, not a failing job per cycle
     ctx = context(default_log=logging.INFO)
@@ -69,6 +75,9 @@ def worker(
         for p in report.post_run:
             for activity_id, text in p.would_write.items():
                 say(f"--- would write to activity {activity_id}:\n{text}")
+        code = cycle_exit_code(report)
+        if code:
+            raise typer.Exit(code)
         return
     w = Worker(ctx)
     stopped = threading.Event()
