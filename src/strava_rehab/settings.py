@@ -11,15 +11,29 @@ Errors never echo a value: a bad secret must not end up in a terminal or a log.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -32,6 +46,7 @@ CONFIG_ENV = "STRAVA_REHAB_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "strava-rehab.toml"
 ENV_PREFIX = "STRAVA_REHAB_"
 PainSource = Literal["private_note", "description", "title"]
+log = logging.getLogger(__name__)
 
 
 class ConfigError(UserFacingError):
@@ -71,6 +86,17 @@ class WorkerSettings(_Section):
     digest_cron: str = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "not a known time zone: use an IANA name such as 'Europe/Berlin' or 'UTC'"
+            ) from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -123,6 +149,17 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+
+    @field_validator("strava_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL, expected something like https://www.strava.com")
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -196,15 +233,78 @@ def _describe(error: Any, file_data: dict[str, Any], path: Path | None) -> str:
         hint = difflib.get_close_matches(loc[-1], _known_keys(owner), n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"{where}: unknown setting '{key}'{suggestion}"
-    return f"{where}: setting '{key}': {error['msg']}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: setting '{key}': {message}"
+
+
+# STRAVA_REHAB_* variables the product reads that are not settings.
+NON_SETTING_ENV = frozenset({CONFIG_ENV, "STRAVA_REHAB_CONTENT_DIR", "STRAVA_REHAB_TEST_PG_URL"})
+
+
+def _env_names(model: type[BaseModel], prefix: str) -> dict[str, type[BaseModel] | None]:
+    """Every environment name a setting answers to, with its section model if it is one."""
+    names: dict[str, type[BaseModel] | None] = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        section = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+        names[prefix + name.upper()] = section
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            for choice in alias.choices:
+                if isinstance(choice, str) and choice.upper().startswith(ENV_PREFIX):
+                    names[choice.upper()] = section
+        if section is not None:
+            names.update(_env_names(section, f"{prefix}{name.upper()}__"))
+    return names
+
+
+def unknown_env_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning per ``STRAVA_REHAB_*`` variable that is no setting, naming the closest one.
+
+    pydantic-settings ignores them silently, so a typo would leave a default in force. Unknown
+    keys inside a section that forbids them (``STRAVA_REHAB_WORKER__FOO``) are already errors.
+    """
+    known = _env_names(Settings, ENV_PREFIX)
+    warnings = []
+    for key in sorted(os.environ if environ is None else environ):
+        upper = key.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known or upper in NON_SETTING_ENV:
+            continue
+        head, _, rest = upper.partition("__")
+        section = known.get(head)
+        if rest and section is not None and section.model_config.get("extra") == "forbid":
+            continue  # load_settings reports it as an unknown setting
+        # Compared without the shared prefix, which would make every name look alike.
+        names = [k.removeprefix(ENV_PREFIX) for k in [*known, *NON_SETTING_ENV]]
+        hint = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), names, n=1, cutoff=0.6)
+        suggestion = f" (did you mean {ENV_PREFIX}{hint[0]}?)" if hint else ""
+        warnings.append(f"{key} is not a setting and is ignored{suggestion}")
+    return warnings
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings, turning every problem into a ConfigError that names file and key."""
+    for warning in unknown_env_warnings():
+        log.warning("%s", warning)
     path = _active_config_path()
     file_data = _read_config_file(path) if path is not None else {}
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         lines = [_describe(err, file_data, path) for err in exc.errors(include_input=False)]
+        if len(lines) == 1:
+            raise ConfigError(f"invalid configuration: {lines[0]}") from None
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    except SettingsError as exc:
+        # pydantic-settings could not parse a list or section from the environment (not JSON).
+        match = re.search(r'field "([^"]+)"', str(exc))
+        stem = ENV_PREFIX + (match.group(1).upper() if match else "")
+        named = sorted(k for k in os.environ if k.upper().startswith(stem)) or [f"{stem}*"]
+        raise ConfigError(
+            f"environment ({', '.join(named)}): a list or section must be written as JSON, e.g. "
+            f"{ENV_PREFIX}NOTIFY__URLS='[\"ntfy://ntfy.sh/my-topic\"]'"
+        ) from None

@@ -12,13 +12,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from strava_rehab import __version__
 from strava_rehab.cli.output import fail, setup_logging
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.errors import UserFacingError
+from strava_rehab.redact import url_password
 from strava_rehab.settings import CONFIG_ENV, Settings, load_settings
 
 
@@ -69,6 +72,9 @@ def secrets_of(s: Settings) -> list[str]:
         if secret is not None
     ]
     found += [url.get_secret_value() for url in s.notify.urls]
+    password = url_password(s.resolved_database_url)
+    if password:
+        found += [password, unquote(password)]
     return found
 
 
@@ -78,6 +84,11 @@ def context(*, default_log: int = logging.WARNING) -> AppContext:
         s = settings()
         setup_logging(log_level(default_log), secrets_of(s))
         _run.context = open_context(s)
+        if not s.embedded:
+            from strava_rehab.db.errors import require_current_schema
+
+            # Not migrated implicitly in the shared mode: say so, not a "no such table" trace.
+            require_current_schema(_run.context.db.engine, s.resolved_database_url)
     return _run.context
 
 
@@ -116,6 +127,14 @@ def _register() -> None:
         importlib.import_module(f"strava_rehab.cli.{name}")
 
 
+def _database_problem(exc: DBAPIError) -> str | None:
+    """One line for a database a user can fix (unreachable, missing, read-only), else None."""
+    from strava_rehab.db.errors import describe
+
+    url = _run.settings.resolved_database_url if _run.settings else "(from the settings)"
+    return describe(exc, url)
+
+
 def main(argv: list[str] | None = None) -> None:
     _register()
     try:
@@ -123,6 +142,12 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=True)
     except UserFacingError as exc:
         fail(str(exc))
+        sys.exit(1)
+    except DBAPIError as exc:
+        problem = _database_problem(exc)
+        if problem is None:
+            raise  # not something the user can fix: keep the traceback for the bug report
+        fail(problem)
         sys.exit(1)
     finally:
         if _run.context is not None:

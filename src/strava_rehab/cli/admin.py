@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from strava_rehab.cli import app, context, log_level, secrets_of, settings
+from strava_rehab.cli import UserError, app, context, log_level, secrets_of, settings
 from strava_rehab.cli.options import JsonOpt
 from strava_rehab.cli.output import emit_json, say, setup_logging
 from strava_rehab.db.engine import Database, current_revision, downgrade, head_revision, upgrade
+from strava_rehab.redact import mask_url
 
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 config_app = typer.Typer(help="Check and show the settings.", no_args_is_help=True)
@@ -46,9 +47,35 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
-    """Revert the migrations down to REVISION ('base' empties the database)."""
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Revert the migrations down to REVISION ('base' empties the database), after showing what
+    it drops and asking."""
+    from strava_rehab.db.plan import downgrade_plan
+
     with _database() as db:
+        plan = downgrade_plan(db.engine, revision)
+        if not plan.revisions:
+            say(f"database already at revision {plan.current or 'base'}; nothing to revert")
+            return
+        say(f"Reverting {len(plan.revisions)} revision(s): {', '.join(plan.revisions)}")
+        if plan.tables is None:
+            say("The tables it drops cannot be listed in advance; data in them will be lost.")
+        else:
+            listed = ", ".join(plan.tables) or "none"
+            say(f"Tables dropped with all their data: {listed}")
+        if not yes:
+            try:
+                confirmed = typer.confirm("Downgrade the database?")
+            except typer.Abort:
+                raise UserError(
+                    "db downgrade drops data and there is no terminal to confirm on: "
+                    "pass --yes to go ahead"
+                ) from None
+            if not confirmed:
+                raise UserError("downgrade cancelled; nothing changed")
         downgrade(db.engine, revision)
         say(f"database at revision {current_revision(db.engine) or 'base'}")
 
@@ -70,14 +97,20 @@ def db_current(as_json: JsonOpt = False) -> None:
 @config_app.command("check")
 def config_check() -> None:
     """Validate the settings file and environment; exit 1 naming any bad key."""
+    from strava_rehab.config_check import check_settings
+
     s = settings()
-    say(f"configuration ok; database: {s.resolved_database_url.split('@')[-1]}")
+    setup_logging(log_level(), secrets_of(s))
+    check_settings(s)
+    say(f"configuration ok; database: {mask_url(s.resolved_database_url)}")
 
 
 @config_app.command("show")
 def config_show(as_json: JsonOpt = False) -> None:
     """Show the effective settings, with secrets masked."""
     data = settings().model_dump(mode="json")
+    if data.get("database_url"):
+        data["database_url"] = mask_url(data["database_url"])  # a password may be inside
     if as_json:
         emit_json(data)
         return

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from strava_rehab.cli import UserError, app, context
+from strava_rehab.cli import UserError, app, context, settings
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, say
+from strava_rehab.redact import mask_subscription
 from strava_rehab.services import connect as athletes
 
 
@@ -48,13 +49,21 @@ def worker(
     ] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """The background worker: sync, suggest, deliver, webhooks, notifications, digest."""
+    """The background worker: sync, suggest, deliver, webhooks, notifications, digest.
+
+    Exit codes of --once, for cron and systemd:
+    0 ok (a Strava rate-limit pause too: it resumes next run);
+    1 a configuration error; 3 an athlete's cycle failed;
+    4 Strava was unreachable (network, timeouts, 5xx).
+    """
     import signal
     import threading
 
+    from strava_rehab.config_check import check_notify
     from strava_rehab.services import jobs
-    from strava_rehab.worker import Worker, write_health
+    from strava_rehab.worker import Worker, cycle_exit_code, write_health
 
+    check_notify(settings())  # a bad notify URL is one line now, not a failing job per cycle
     ctx = context(default_log=logging.INFO)
     if once or dry_run:
         report = jobs.sync_and_suggest(ctx, dry_run=dry_run)
@@ -66,6 +75,9 @@ def worker(
         for p in report.post_run:
             for activity_id, text in p.would_write.items():
                 say(f"--- would write to activity {activity_id}:\n{text}")
+        code = cycle_exit_code(report)
+        if code:
+            raise typer.Exit(code)
         return
     w = Worker(ctx)
     stopped = threading.Event()
@@ -92,9 +104,14 @@ def serve(
     """The web app (webhook, connect page, /healthz) with the embedded worker."""
     import uvicorn
 
+    from strava_rehab.config_check import check_notify
+    from strava_rehab.listen import bind
     from strava_rehab.web import create_app
     from strava_rehab.worker import Worker
 
+    # Bound before anything starts: a busy port is one line and exit 1, not uvicorn's exit 3.
+    sock = bind(host, port)
+    check_notify(settings())
     ctx = context(default_log=logging.INFO)
     w = Worker(ctx) if embedded_worker else None
     config = uvicorn.Config(
@@ -106,7 +123,7 @@ def serve(
         timeout_graceful_shutdown=30,
     )
     say(f"serving on http://{host}:{port} (webhook path /strava/webhook/<token>, /healthz)")
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 webhook_app = typer.Typer(help="The app's one Strava push subscription.", no_args_is_help=True)
@@ -138,8 +155,9 @@ def webhook_status(as_json: JsonOpt = False) -> None:
     from strava_rehab.services import inbox as webhooks
 
     ctx = context()
-    remote = ctx.app().list_subscriptions()
-    stored = webhooks.stored_subscription(ctx)
+    # The callback URL carries the path token that authenticates Strava: never print it.
+    remote = [mask_subscription(sub) or {} for sub in ctx.app().list_subscriptions()]
+    stored = mask_subscription(webhooks.stored_subscription(ctx))
     if as_json:
         emit_json({"strava": remote, "stored": stored})
         return

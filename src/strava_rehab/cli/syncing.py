@@ -131,9 +131,15 @@ def sandbox(
     ] = "sandbox-secret",  # noqa: S107 - the sandbox's well-known fake secret
 ) -> None:
     """Run the built-in Strava sandbox: try the product without a Strava account."""
+    from strava_rehab.listen import check_free
     from strava_rehab.sandbox import SandboxConfig, run_sandbox
 
     setup_logging(log_level(logging.INFO))
-    run_sandbox(
-        SandboxConfig(host=host, port=port, client_id=client_id, client_secret=client_secret)
-    )
+    check_free(host, port)
+    try:
+        config = SandboxConfig(
+            host=host, port=port, client_id=client_id, client_secret=client_secret
+        )
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    run_sandbox(config)

@@ -7,15 +7,18 @@ here rather than into the public description.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Protocol
+
+from strava_rehab.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
 ATTRIBUTION = "Powered by Strava"
 
 
-class NotificationFailed(Exception):
+class NotificationFailed(UserFacingError):
     """The channel did not accept the message; the outbox retries it later."""
 
 
@@ -30,6 +33,13 @@ class LogNotifier:
 
 class AppriseNotifier:
     def __init__(self, urls: Sequence[str]) -> None:
+        with warnings.catch_warnings():
+            # apprise loads the deprecated imghdr as it parses URLs: keep that off the operator's
+            # terminal.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._setup(urls)
+
+    def _setup(self, urls: Sequence[str]) -> None:
         try:
             import apprise
         except ImportError:  # pragma: no cover - depends on the install

@@ -73,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         run_sandbox(config)
     except (ValueError, RuntimeError) as error:
+        # A bad setting or a busy port: exit 1 (2 stays argparse's usage error).
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return 1
     return 0
 
 

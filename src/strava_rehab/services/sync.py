@@ -52,6 +52,7 @@ class SyncReport:
     reconciled: bool = False
     resume_at: datetime | None = None
     error: str = ""
+    unreachable: bool = False  # Strava did not answer (timeouts, 5xx, dropped connections)
 
     @property
     def changed(self) -> set[int]:
@@ -242,6 +243,7 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
         report.error = f"disconnected: {athletes.RECONNECT_HINT}"
     except (AthleteDisconnected, TransientStravaError) as exc:
         report.error = str(exc)
+        report.unreachable = isinstance(exc, TransientStravaError)
     except ApplicationInactive:
         raise
     except StravaError as exc:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from strava_rehab.listen import check_free
+
 CALLBACK_PATH = "/strava-rehab/callback"
 
 
@@ -57,6 +59,7 @@ class LoopbackReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 return  # the query string carries the code: keep it out of the terminal
 
+        check_free("127.0.0.1", port)  # a clear error for a busy or out-of-range port
         self._server = HTTPServer(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

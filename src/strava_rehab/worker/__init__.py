@@ -29,6 +29,22 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[AppContext, threading.Event], Any]
 
+# ``worker --once`` exit codes, for cron and systemd (README, ``worker --help``). 1 and 2 keep the
+# CLI's meaning: a configuration problem, bad usage.
+EXIT_OK = 0
+EXIT_ATHLETE_FAILED = 3  # one or more athletes' cycles stopped with an error
+EXIT_STRAVA_UNREACHABLE = 4  # Strava did not answer (network, timeouts, 5xx): try again later
+
+
+def cycle_exit_code(report: jobs.CycleReport) -> int:
+    """The exit code of one cycle; a rate-limit pause is planned (it resumes), not a failure."""
+    if any(s.unreachable for s in report.synced):
+        return EXIT_STRAVA_UNREACHABLE
+    failed = [s for s in report.synced if s.error and s.resume_at is None]
+    if failed or any(p.error for p in report.post_run):
+        return EXIT_ATHLETE_FAILED
+    return EXIT_OK
+
 
 def health_path(ctx: AppContext) -> Path:
     return ctx.settings.worker.health_file or ctx.settings.data_dir / "worker.health"

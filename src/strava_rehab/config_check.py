@@ -1,0 +1,35 @@
+"""Checks of the settings that need more than their type: run up front by ``config check``.
+
+Loading the settings already validates every value's shape (a URL, a time zone); these check what
+only the running product would otherwise find out later: the cron expressions, the pain
+vocabulary's language, the notification URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from strava_rehab.content.vocabulary import default_vocabulary_path
+from strava_rehab.notify.channels import notifier_for
+from strava_rehab.settings import Settings
+from strava_rehab.worker import cron
+
+
+def check_notify(settings: Settings) -> None:
+    """NotificationFailed naming the first notify URL apprise does not know (never the URL)."""
+    apprise_log = logging.getLogger("apprise")
+    level = apprise_log.level
+    apprise_log.setLevel(logging.CRITICAL)  # apprise logs the rejected URL, secret and all
+    try:
+        notifier_for([url.get_secret_value() for url in settings.notify.urls])
+    finally:
+        apprise_log.setLevel(level)
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise the first problem as the user error the command would meet later (exit 1)."""
+    worker = settings.worker
+    cron(worker.sync_cron, worker.timezone, "sync_cron")
+    cron(worker.digest_cron, worker.timezone, "digest_cron")
+    default_vocabulary_path(settings.pain_language)  # lists the available languages if unknown
+    check_notify(settings)
