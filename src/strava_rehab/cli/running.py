@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from strava_rehab.cli import UserError, app, context
+from strava_rehab.cli import UserError, app, context, log_level, secrets_of, settings
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
-from strava_rehab.cli.output import emit_json, say
+from strava_rehab.cli.output import emit_json, say, setup_logging
 from strava_rehab.services import connect as athletes
 
 
@@ -47,6 +47,12 @@ def worker(
         bool, typer.Option("--once", help="Run one cycle and exit (cron, timers).")
     ] = False,
     dry_run: DryRunOpt = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", min=1, help="Distributed mode: jobs run at once by this worker."
+        ),
+    ] = None,
 ) -> None:
     """The background worker: sync, suggest, deliver, webhooks, notifications, digest."""
     import signal
@@ -55,6 +61,12 @@ def worker(
     from strava_rehab.services import jobs
     from strava_rehab.worker import Worker, write_health
 
+    if settings().runner == "procrastinate" and not (once or dry_run):
+        from strava_rehab.distributed.worker import run_worker
+
+        setup_logging(log_level(logging.INFO), secrets_of(settings()))
+        run_worker(settings(), concurrency=concurrency)
+        return
     ctx = context(default_log=logging.INFO)
     if once or dry_run:
         report = jobs.sync_and_suggest(ctx, dry_run=dry_run)
@@ -96,9 +108,14 @@ def serve(
     from strava_rehab.worker import Worker
 
     ctx = context(default_log=logging.INFO)
+    queue = None
+    if ctx.settings.runner == "procrastinate":  # the workers are `strava-rehab worker` processes
+        from strava_rehab.distributed import build_app
+
+        queue, embedded_worker = build_app(ctx.settings), False
     w = Worker(ctx) if embedded_worker else None
     config = uvicorn.Config(
-        create_app(ctx, w),
+        create_app(ctx, w, queue),
         host=host,
         port=port,
         log_config=None,
@@ -203,6 +220,11 @@ def status(as_json: JsonOpt = False) -> None:
         "subscription": webhooks.stored_subscription(ctx),
         "worker_health": health,
     }
+    queue = None
+    if ctx.settings.runner == "procrastinate":
+        from strava_rehab.distributed.status import queue_status
+
+        data["queue"] = queue = queue_status(ctx, ctx.clock())
     if as_json:
         emit_json(data)
         return
@@ -224,3 +246,8 @@ def status(as_json: JsonOpt = False) -> None:
     else:
         outcome = "ok" if health["ok"] else "failed"
         say(f"worker: last job {health['job']} at {health['time']} ({outcome})")
+    if queue is not None:
+        from strava_rehab.distributed.status import format_queue
+
+        for line in format_queue(queue):
+            say(line)
