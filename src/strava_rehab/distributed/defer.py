@@ -12,8 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from procrastinate import exceptions
-from procrastinate.tasks import Task
+from procrastinate.manager import JobManager
+from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
+from procrastinate.tasks import Task, configure_task
 from sqlalchemy.orm import Session
+
+# Defers always go through the caller's connection, never a pool, so this connector is never
+# opened. A worker's own (async) connector would want an async connection here.
+_MANAGER = JobManager(SyncPsycopgConnector())
 
 
 def defer_in(
@@ -26,11 +32,19 @@ def defer_in(
     **task_kwargs: Any,
 ) -> bool:
     """Queue ``task(**task_kwargs)``; False if a job with this queueing lock already waits."""
-    raw = session.connection().connection.driver_connection
     try:
         with session.begin_nested():
-            task.configure(
-                lock=lock, queueing_lock=queueing_lock, schedule_at=schedule_at, connection=raw
+            # Asking for the connection inside emits the SAVEPOINT (SQLAlchemy is lazy about it,
+            # and the job's INSERT goes past it on the raw connection).
+            raw = session.connection().connection.driver_connection
+            configure_task(
+                name=task.name,
+                job_manager=_MANAGER,
+                queue=task.queue,
+                lock=lock,
+                queueing_lock=queueing_lock,
+                schedule_at=schedule_at,
+                connection=raw,
             ).defer(**task_kwargs)
     except exceptions.AlreadyEnqueued:
         return False
