@@ -53,3 +53,23 @@ def run_worker(settings: Settings, *, concurrency: int | None = None) -> None:
     finally:
         dapp.contexts.close()
     log.info("worker stopped")
+
+
+def run_until_idle(settings: Settings) -> None:
+    """One full pass, in this process: fan out a sync per athlete and run every job until the
+    queue is empty (tests, and a cron-style ``worker --once`` on the distributed runner)."""
+    dapp = build_app(settings)
+    try:
+        ctx = dapp.contexts.get()
+        check_queue_schema(ctx)
+        dapp.queue_sync_all(ctx)
+        dapp.app.run_worker(
+            wait=False,
+            concurrency=1,
+            fetch_job_polling_interval=0.1,
+            install_signal_handlers=False,
+            listen_notify=False,
+            delete_jobs="successful",
+        )
+    finally:
+        dapp.contexts.close()
