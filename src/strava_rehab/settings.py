@@ -85,7 +85,6 @@ class DistributedSettings(_Section):
     stalled_check_cron: str = "* * * * *"
     outbox_sweep_cron: str = "*/5 * * * *"
     shutdown_timeout_s: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1)
 
 
 class Settings(BaseSettings):

@@ -8,6 +8,7 @@ one open a little (``hold_s``) so that two overlapping refreshes cannot slip pas
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class RefreshProbe:
         found = []
         with self._lock:
             by_start = sorted(self.refreshes, key=lambda r: (r.athlete_id, r.started))
-        for a, b in zip(by_start, by_start[1:], strict=False):
+        for a, b in itertools.pairwise(by_start):
             if a.athlete_id == b.athlete_id and b.started < a.ended:
                 found.append((a, b))
         return found
