@@ -20,7 +20,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,notify,postgres]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,notify,postgres,distributed]"
 	@touch $(STAMP)
 
 install: $(STAMP)

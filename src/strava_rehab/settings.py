@@ -99,6 +99,20 @@ class WorkerSettings(_Section):
         return value
 
 
+class DistributedSettings(_Section):
+    """The procrastinate runner (``runner = "procrastinate"``): N workers on PostgreSQL."""
+
+    concurrency: int = Field(default=2, ge=1, le=64)
+    # A job blocked by an athlete's lock is picked up on the next poll, whatever LISTEN says.
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    heartbeat_s: float = Field(default=10.0, gt=0)
+    # A worker silent this long is dead: its running jobs are retried by retry_stalled_jobs.
+    stalled_after_s: float = Field(default=30.0, gt=0)
+    stalled_check_cron: str = "* * * * *"
+    outbox_sweep_cron: str = "*/5 * * * *"
+    shutdown_timeout_s: float = Field(default=60.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -144,11 +158,13 @@ class Settings(BaseSettings):
     rate_safety_margin: float = Field(default=0.95, gt=0, le=1)
     rate_limit_max_wait_s: float = Field(default=30.0, ge=0, le=120)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    runner: Literal["embedded", "procrastinate"] = "embedded"
     analysis: LoadThresholds = Field(default_factory=LoadThresholds)
     rehab: RehabPolicy = Field(default_factory=RehabPolicy)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
 
     @field_validator("strava_url")
     @classmethod
@@ -293,7 +309,7 @@ def load_settings(**overrides: Any) -> Settings:
     path = _active_config_path()
     file_data = _read_config_file(path) if path is not None else {}
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         lines = [_describe(err, file_data, path) for err in exc.errors(include_input=False)]
         if len(lines) == 1:
@@ -308,3 +324,11 @@ def load_settings(**overrides: Any) -> Settings:
             f"environment ({', '.join(named)}): a list or section must be written as JSON, e.g. "
             f"{ENV_PREFIX}NOTIFY__URLS='[\"ntfy://ntfy.sh/my-topic\"]'"
         ) from None
+    if settings.runner == "procrastinate" and not settings.resolved_database_url.startswith(
+        "postgresql"
+    ):
+        raise ConfigError(
+            "invalid configuration:\n  setting 'runner': \"procrastinate\" needs a PostgreSQL "
+            "database_url (postgresql+psycopg://...); SQLite runs the embedded worker only"
+        )
+    return settings

@@ -33,7 +33,11 @@ def round_trip(url: str) -> None:
         assert current_revision(db.engine) is None
         upgrade(db.engine)
         assert current_revision(db.engine) == head_revision(db.engine)
-        tables = set(inspect(db.engine).get_table_names())
+        found = set(inspect(db.engine).get_table_names())
+        # procrastinate's job queue schema (revision 0004) is there on PostgreSQL only.
+        queue = {t for t in found if t.startswith("procrastinate_")}
+        assert bool(queue) == (db.engine.dialect.name == "postgresql")
+        tables = found - queue
         assert tables >= EXPECTED_TABLES
         # The migrations create exactly what the models describe.
         assert tables - {"alembic_version"} == set(Base.metadata.tables)

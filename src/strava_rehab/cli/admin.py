@@ -91,6 +91,31 @@ def db_current(as_json: JsonOpt = False) -> None:
         say(f"current: {data['current'] or 'base (empty)'}; newest: {data['head']}")
 
 
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[
+        str, typer.Option("--to", help="Target database URL (postgresql+psycopg://...), empty.")
+    ],
+) -> None:
+    """Copy every row into another (empty) database: SQLite to PostgreSQL, for scaling out."""
+    from strava_rehab.db.copy import copy_database
+    from strava_rehab.db.token_vault import KEY_FILE_NAME, vault_for
+
+    s = settings()
+    with _database() as source:
+        target = Database(to)
+        try:
+            report = copy_database(source, target, vault_for(s))
+        finally:
+            target.dispose()
+    say(report.summary())
+    if s.secret_key is None:
+        say(
+            f"The tokens are encrypted with the key in {s.data_dir / KEY_FILE_NAME}: give the new "
+            "install that key as STRAVA_REHAB_SECRET_KEY."
+        )
+
+
 # --- config --------------------------------------------------------------------------------------
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from strava_rehab.cli import UserError, app, context, settings
+from strava_rehab.cli import UserError, app, context, log_level, secrets_of, settings
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
-from strava_rehab.cli.output import emit_json, say
+from strava_rehab.cli.output import emit_json, say, setup_logging
 from strava_rehab.redact import mask_subscription
 from strava_rehab.services import connect as athletes
 
@@ -48,6 +48,12 @@ def worker(
         bool, typer.Option("--once", help="Run one cycle and exit (cron, timers).")
     ] = False,
     dry_run: DryRunOpt = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", min=1, help="Distributed mode: jobs run at once by this worker."
+        ),
+    ] = None,
 ) -> None:
     """The background worker: sync, suggest, deliver, webhooks, notifications, digest.
 
@@ -64,6 +70,12 @@ def worker(
     from strava_rehab.worker import Worker, cycle_exit_code, write_health
 
     check_notify(settings())  # a bad notify URL is one line now, not a failing job per cycle
+    if settings().runner == "procrastinate" and not (once or dry_run):
+        from strava_rehab.distributed.worker import run_worker
+
+        setup_logging(log_level(logging.INFO), secrets_of(settings()))
+        run_worker(settings(), concurrency=concurrency)
+        return
     ctx = context(default_log=logging.INFO)
     if once or dry_run:
         report = jobs.sync_and_suggest(ctx, dry_run=dry_run)
@@ -113,9 +125,14 @@ def serve(
     sock = bind(host, port)
     check_notify(settings())
     ctx = context(default_log=logging.INFO)
+    queue = None
+    if ctx.settings.runner == "procrastinate":  # the workers are `strava-rehab worker` processes
+        from strava_rehab.distributed import build_app
+
+        queue, embedded_worker = build_app(ctx.settings), False
     w = Worker(ctx) if embedded_worker else None
     config = uvicorn.Config(
-        create_app(ctx, w),
+        create_app(ctx, w, queue),
         host=host,
         port=port,
         log_config=None,
@@ -199,6 +216,11 @@ def status(as_json: JsonOpt = False) -> None:
     budget = {name: (b["used"], b["limit"]) for name, b in data["rate_budget"].items()}
     inbox_pending, outbox, health = data["inbox_pending"], data["outbox"], data["worker_health"]
     health_file = health_path(ctx)
+    queue = None
+    if ctx.settings.runner == "procrastinate":
+        from strava_rehab.distributed.status import queue_status
+
+        data["queue"] = queue = queue_status(ctx, ctx.clock())
     if as_json:
         emit_json(data)
         return
@@ -220,3 +242,8 @@ def status(as_json: JsonOpt = False) -> None:
     else:
         outcome = "ok" if health["ok"] else "failed"
         say(f"worker: last job {health['job']} at {health['time']} ({outcome})")
+    if queue is not None:
+        from strava_rehab.distributed.status import format_queue
+
+        for line in format_queue(queue):
+            say(line)

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,11 +61,14 @@ class OutboxReport:
     gave_up: int = 0
 
 
-def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]:
+def _claim(
+    db: Database, now: datetime, limit: int, message_id: int | None = None
+) -> list[OutboxMessage]:
     with db.transaction() as session:
         due = session.scalars(
             select(OutboxMessage)
             .where(
+                true() if message_id is None else OutboxMessage.id == message_id,
                 OutboxMessage.status.in_(("pending", "sending")),
                 OutboxMessage.next_attempt_at <= now,
                 (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
@@ -102,9 +105,11 @@ def send_pending(
     max_attempts: int = 8,
     retry_base_s: float = 30.0,
     limit: int = 50,
+    message_id: int | None = None,
 ) -> OutboxReport:
+    """Send what is due (or only ``message_id``, the distributed runner's task per message)."""
     report = OutboxReport()
-    for message in _claim(db, now, limit):
+    for message in _claim(db, now, limit, message_id):
         try:
             notifier.send(message.title, message.body)
         except NotificationFailed as exc:

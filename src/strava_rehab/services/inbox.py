@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import affected
@@ -87,10 +89,16 @@ def verify_token_matches(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def record_event(ctx: AppContext, event: EventPayload) -> bool:
+def record_event(
+    ctx: AppContext,
+    event: EventPayload,
+    on_stored: Callable[[Session, EventPayload], None] | None = None,
+) -> bool:
     """Store the event; False if it is a duplicate or not for our subscription.
 
     One short transaction: Strava wants its 200 within 2 s, whatever the worker is doing.
+    ``on_stored`` runs inside it for a new event (the distributed runner queues its job there,
+    so the event row and its job commit together or not at all).
     """
     with ctx.db.transaction() as session:
         subscription = session.get(AppState, SUBSCRIPTION_KEY)
@@ -119,7 +127,10 @@ def record_event(ctx: AppContext, event: EventPayload) -> bool:
             )
             .on_conflict_do_nothing()
         )
-        return bool(affected(result))
+        stored = bool(affected(result))
+        if stored and on_stored is not None:
+            on_stored(session, event)
+        return stored
 
 
 @dataclass
@@ -153,11 +164,12 @@ def _handle(ctx: AppContext, event: WebhookEvent) -> int | None:
     return event.owner_id
 
 
-def _pending(ctx: AppContext, limit: int) -> list[WebhookEvent]:
+def _pending(ctx: AppContext, limit: int, owner_id: int | None = None) -> list[WebhookEvent]:
     with ctx.db.read() as session:
         events = session.scalars(
             select(WebhookEvent)
             .where(WebhookEvent.processed_at.is_(None))
+            .where(true() if owner_id is None else WebhookEvent.owner_id == owner_id)
             .order_by(WebhookEvent.event_time, WebhookEvent.id)
             .limit(limit)
         ).all()
@@ -178,8 +190,12 @@ def _settle(ctx: AppContext, event: WebhookEvent, error: str | None, final: bool
     return error is None
 
 
-def process_inbox(ctx: AppContext, *, batch: int = 100, max_batches: int = 20) -> InboxReport:
+def process_inbox(
+    ctx: AppContext, *, batch: int = 100, max_batches: int = 20, owner_id: int | None = None
+) -> InboxReport:
     """Drain the inbox: apply each event, then one suggestion pass per athlete touched.
+
+    ``owner_id`` drains one athlete's events only (the distributed runner's per-athlete job).
 
     Events that arrive while a batch is processed are picked up by the next batch, so a burst
     (one save can fire several events) never waits for the next scheduled run.
@@ -187,7 +203,7 @@ def process_inbox(ctx: AppContext, *, batch: int = 100, max_batches: int = 20) -
     report = InboxReport()
     seen: set[int] = set()
     for _ in range(max_batches):
-        pending = [e for e in _pending(ctx, batch) if e.id not in seen]
+        pending = [e for e in _pending(ctx, batch, owner_id) if e.id not in seen]
         if not pending:
             break
         touched: set[int] = set()

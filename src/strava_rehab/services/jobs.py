@@ -118,22 +118,27 @@ def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
 
 def send_digests(ctx: AppContext, stop: threading.Event | None = None) -> int:
     """Enqueue this week's digest for every athlete (once per athlete and ISO week)."""
-    now = ctx.clock()
-    year, week, _ = now.date().isocalendar()
     count = 0
     for athlete_id in _connected(ctx):
-        digest = build_digest(ctx, athlete_id)
-        title, body = render_digest(digest)
-        with ctx.db.transaction() as session:
-            enqueue(
-                session,
-                athlete_id=athlete_id,
-                dedupe_key=f"digest:{athlete_id}:{year}-W{week:02d}",
-                kind="digest",
-                title=title,
-                body=body,
-                now=now,
-            )
+        enqueue_digest(ctx, athlete_id)
         count += 1
     send_outbox(ctx, stop)
     return count
+
+
+def enqueue_digest(ctx: AppContext, athlete_id: int) -> None:
+    """This week's digest for one athlete, into the outbox (once per athlete and ISO week)."""
+    now = ctx.clock()
+    year, week, _ = now.date().isocalendar()
+    digest = build_digest(ctx, athlete_id)
+    title, body = render_digest(digest)
+    with ctx.db.transaction() as session:
+        enqueue(
+            session,
+            athlete_id=athlete_id,
+            dedupe_key=f"digest:{athlete_id}:{year}-W{week:02d}",
+            kind="digest",
+            title=title,
+            body=body,
+            now=now,
+        )

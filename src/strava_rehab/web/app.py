@@ -12,10 +12,11 @@ import html
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
@@ -37,7 +38,17 @@ def page(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(PAGE.format(body=body), status_code=status)
 
 
-def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
+class JobQueue(Protocol):
+    """The distributed runner's side of the web app (``strava_rehab.distributed``)."""
+
+    def event_stored(self, session: Session, event: webhooks.EventPayload) -> None: ...
+
+    def athlete_connected(self, ctx: AppContext, athlete_id: int) -> None: ...
+
+
+def create_app(
+    ctx: AppContext, worker: Worker | None = None, queue: JobQueue | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if worker is not None:
@@ -54,7 +65,7 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         database = gateway.ping(ctx.db)
-        worker_state: dict[str, Any] = {"embedded": worker is not None}
+        worker_state: dict[str, Any] = {"embedded": worker is not None, "queue": queue is not None}
         if worker is not None:
             worker_state["running"] = worker.running()
             worker_state["last"] = {k: v["ok"] for k, v in worker.last.items()}
@@ -89,7 +100,9 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
             return JSONResponse({"error": str(exc)}, status_code=400)
         from starlette.concurrency import run_in_threadpool
 
-        stored = await run_in_threadpool(webhooks.record_event, ctx, event)
+        # Distributed: the event's job is queued in the transaction that stores the event.
+        on_stored = queue.event_stored if queue is not None else None
+        stored = await run_in_threadpool(webhooks.record_event, ctx, event, on_stored)
         if stored and worker is not None:
             worker.wake("inbox")
         return JSONResponse({"ok": True, "duplicate": not stored})
@@ -136,6 +149,8 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
         )
         if worker is not None:
             worker.wake("sync")
+        if queue is not None:
+            queue.athlete_connected(ctx, result.athlete_id)
         return page(
             f"<h1>Connected, {html.escape(result.name)}</h1><p>Granted: "
             f"{html.escape(', '.join(result.granted))}.</p>"
