@@ -1,5 +1,5 @@
 """The sync questions of the gateway on real SQLite and PostgreSQL: upserts that two processes
-can run at once, listings that never wipe a detail."""
+can run at once, listings that never wipe a detail, and the migration of the sync cursor."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from strava_rehab.db import gateway
 from strava_rehab.db.engine import Database, upgrade
@@ -202,3 +202,33 @@ def test_reconcile_deletes_only_what_the_listing_missed_inside_the_window(db: Da
     gone = gateway.delete_unlisted_activities(db, ATHLETE, after, listed={6, 8, 9})
     assert gone == [7, 10]
     assert count(db) == 8
+
+
+def test_the_sync_cursor_migration_keeps_a_backfill_in_progress(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(database.engine, "0003")
+        with database.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO athletes (id, firstname, lastname, scopes, access_token, "
+                    "refresh_token, expires_at, status, status_message, connected_at, updated_at) "
+                    "VALUES (1, '', '', '', x'00', x'00', '2026-01-01', 'connected', '', "
+                    "'2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO sync_state (athlete_id, newest_start_epoch, backfill_after_epoch,"
+                    " backfill_next_page, backfill_done, last_error) VALUES (1, 500, 100, 3, 0, '')"
+                )
+            )
+        upgrade(database.engine)
+        assert "backfill_next_page" not in {
+            c["name"] for c in inspect(database.engine).get_columns("sync_state")
+        }
+        state = gateway.sync_state(database, 1)
+        assert (state.newest_start_epoch, state.backfill_after_epoch) == (500, 100)
+        assert state.backfill_done is False
+    finally:
+        database.dispose()

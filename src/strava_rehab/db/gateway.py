@@ -623,7 +623,7 @@ def restart_backfill(db: Database, athlete_id: int) -> None:
         session.execute(
             update(SyncState)
             .where(SyncState.athlete_id == athlete_id)
-            .values(backfill_done=False, backfill_after_epoch=None, backfill_next_page=None)
+            .values(backfill_done=False, backfill_after_epoch=None, newest_start_epoch=None)
         )
 
 
@@ -684,7 +684,6 @@ def finish_sync_pass(
     values: dict[str, Any] = {
         "backfill_done": True,
         "backfill_after_epoch": None,
-        "backfill_next_page": None,
         "newest_start_epoch": newest_start_epoch,
     }
     if reconciled_at is not None:

@@ -1,9 +1,11 @@
 """Syncing an athlete's activities: backfill, incremental with overlap, reconciliation, detail.
 
-- The first sync backfills ``backfill_days`` of history, page by page, checkpointing the next
-  page in the same transaction as each page's rows: a 429 or a crash mid-backfill resumes there,
-  and nothing already stored is lost or written twice: rows are upserted by Strava id (INSERT ...
-  ON CONFLICT), so two processes storing the same page at once do not collide.
+- The first sync backfills ``backfill_days`` of history, oldest first, page by page,
+  checkpointing the newest start stored in the same transaction as each page's rows: a 429 or a
+  crash mid-backfill resumes from that time (not from a page number, which a deletion on an
+  earlier page would shift), then lists the part stored before once more, so the whole window is
+  reconciled. Nothing is lost or written twice: rows are upserted by Strava id (INSERT ... ON
+  CONFLICT), so two processes storing the same page at once do not collide.
 - Later syncs list from the newest start seen minus ``sync_overlap_days``, so late uploads and
   edits are not missed. Strava may return short pages that are not the last: we page until an
   empty one.
@@ -17,7 +19,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -155,49 +157,58 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
             gateway.restart_backfill(db, athlete_id)
         state = gateway.sync_state(db, athlete_id)
         due = False
+        resume_from: int | None = None
         if not state.backfill_done:
-            after = state.backfill_after_epoch or int(
+            window = state.backfill_after_epoch or int(
                 (now - timedelta(days=ctx.settings.backfill_days)).timestamp()
             )
-            first_page = state.backfill_next_page or 1
+            if state.newest_start_epoch is not None and state.newest_start_epoch > window:
+                resume_from = state.newest_start_epoch
+            # The window's start is kept with every page, so a resume covers the same window.
+            progress: dict[str, object] = {"backfill_after_epoch": window, "backfill_done": False}
         else:
             overlap = timedelta(days=ctx.settings.sync_overlap_days)
             newest = state.newest_start_epoch or int(now.timestamp())
-            after = int(newest - overlap.total_seconds())
-            first_page = 1
+            window = int(newest - overlap.total_seconds())
             due = state.last_reconcile_at is None or now - state.last_reconcile_at >= timedelta(
                 hours=ctx.settings.reconcile_every_hours
             )
             if due:
-                after = min(
-                    after, int((now - timedelta(days=ctx.settings.reconcile_days)).timestamp())
+                window = min(
+                    window, int((now - timedelta(days=ctx.settings.reconcile_days)).timestamp())
                 )
+            progress = {}
         seen: set[int] = set()
         newest_seen = state.newest_start_epoch or 0
-        for page, items in api.activity_pages(after=after, first_page=first_page):
-            starts = [int(parse_time(item["start_date"]).timestamp()) for item in items]
-            newest_seen = max([newest_seen, *starts])
-            progress: dict[str, object] = {"newest_start_epoch": newest_seen}
-            if not state.backfill_done:
-                progress |= {
-                    "backfill_after_epoch": after,
-                    "backfill_next_page": page + 1,
-                    "backfill_done": False,
-                }
-            seen |= _store_page(db, athlete_id, items, run_types, now, report, progress)
-        # A window listed completely from its first page tells every deletion inside it.
-        complete_window = first_page == 1
-        if complete_window:
-            window_start = datetime.fromtimestamp(after, tz=now.tzinfo)
-            report.deleted.extend(
-                gateway.delete_unlisted_activities(db, athlete_id, window_start, seen)
-            )
-            report.reconciled = state.backfill_done and due
+
+        def store(pages: Iterator[tuple[int, list[dict[str, Any]]]]) -> None:
+            nonlocal newest_seen, seen
+            for _page, items in pages:
+                starts = [int(parse_time(item["start_date"]).timestamp()) for item in items]
+                newest_seen = max([newest_seen, *starts])
+                progress["newest_start_epoch"] = newest_seen
+                seen |= _store_page(db, athlete_id, items, run_types, now, report, progress)
+
+        if resume_from is None:
+            store(api.activity_pages(after=window))
+        else:
+            # A stopped backfill resumes by time: everything up to the newest start stored is in,
+            # so list from that second (ties included), oldest first. A page number would skip
+            # one activity for every deletion on an earlier page since.
+            store(api.activity_pages(after=resume_from - 1))
+            # What the stopped pass stored may have been deleted or edited since: list that part
+            # once more, so the window is reconciled as a whole.
+            store(api.activity_pages(after=window, before=resume_from))
+        # The window was listed completely: stored activities in it that Strava no longer
+        # lists are gone.
+        after = datetime.fromtimestamp(window, tz=now.tzinfo)
+        report.deleted.extend(gateway.delete_unlisted_activities(db, athlete_id, after, seen))
+        report.reconciled = state.backfill_done and due
         gateway.finish_sync_pass(
             db,
             athlete_id,
             newest_seen or None,
-            reconciled_at=now if complete_window and (not state.backfill_done or due) else None,
+            reconciled_at=now if not state.backfill_done or due else None,
         )
         _fetch_details(
             db, api, athlete_id, run_types, ctx.clock, ctx.settings.detail_window_days, report
