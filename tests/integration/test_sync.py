@@ -10,7 +10,7 @@ from tests.integration.conftest import ContextFactory, sandbox_ids, stored_ids
 
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, SyncState
-from strava_rehab.sandbox import Sandbox
+from strava_rehab.sandbox import Sandbox, SandboxConfig
 from strava_rehab.services.sync import sync_athlete
 from strava_rehab.strava.activity import parse_time
 
@@ -157,7 +157,10 @@ def test_429_in_the_middle_of_a_backfill_then_resume(
     assert 0 < len(partial) < len(sandbox_ids(sandbox, connected_id))
     with ctx.db.transaction() as session:
         state = session.get(SyncState, connected_id)
-        assert state is not None and state.backfill_next_page == 3
+        newest = session.scalar(select(func.max(Activity.start_utc)))
+        # Checkpointed by time: the resume starts from the newest start stored, not a page.
+        assert state is not None and not state.backfill_done and newest is not None
+        assert state.newest_start_epoch == int(newest.timestamp())
     sandbox.set_limits(read=(100, 1000))
     sandbox.advance_time(15 * 60)
     second = sync_athlete(ctx, connected_id)
@@ -273,3 +276,69 @@ def test_a_note_typed_after_the_upload_is_read_on_the_second_look(
         assert row is not None and row.description == "left shin sore 4/10"
     sandbox.advance_time(3600)
     assert run_id not in sync_athlete(ctx, connected_id).details  # and only one
+
+
+def interrupted_backfill(make_ctx: ContextFactory, sandbox: Sandbox, athlete_id: int) -> AppContext:
+    """A 400-day backfill of 450+ activities stopped by a 429 after two pages (400 stored)."""
+    ctx = make_ctx(backfill_days=400, rate_safety_margin=1.0)
+    add_runs(sandbox, athlete_id, 450, days_back=350)
+    sandbox.set_limits(read=(2, 1000))
+    first = sync_athlete(ctx, athlete_id)
+    assert not first.complete and first.resume_at is not None
+    assert len(stored_ids(ctx, athlete_id)) == 400
+    sandbox.set_limits(read=(100, 1000))
+    return ctx
+
+
+def test_a_deletion_on_an_early_page_during_an_interrupted_backfill_is_reconciled(
+    make_ctx: ContextFactory, sandbox: Sandbox, connected_id: int
+) -> None:
+    ctx = interrupted_backfill(make_ctx, sandbox, connected_id)
+    early = int(sandbox.activities(connected_id)[3]["id"])  # on page 1, already stored
+    assert early in stored_ids(ctx, connected_id)
+    partial = stored_ids(ctx, connected_id)
+    sandbox.delete_activity(early)
+    sandbox.advance_time(15 * 60)
+    sandbox.reset_calls()
+    second = sync_athlete(ctx, connected_id)
+    assert second.complete, second.error
+    assert early in second.deleted
+    assert stored_ids(ctx, connected_id) == sandbox_ids(sandbox, connected_id)
+    assert not set(second.created) & partial  # what the first pass stored is not new again
+    # From the newest start stored (the 400th, listed again for ties) to the end, then the 399
+    # stored before it once more to reconcile them: each listing ends with an empty page.
+    rest = len(sandbox.activities(connected_id, include_deleted=True)) - 399
+    assert len(list_calls(sandbox)) == (-(-rest // 200) + 1) + (-(-399 // 200) + 1)
+
+
+def test_a_deletion_that_shifts_the_pages_before_the_resume_loses_nothing(
+    make_ctx: ContextFactory, sandbox: Sandbox, connected_id: int
+) -> None:
+    ctx = interrupted_backfill(make_ctx, sandbox, connected_id)
+    for doomed in sandbox.activities(connected_id)[2:5]:  # on page 1, already stored
+        sandbox.delete_activity(int(doomed["id"]))
+    # Strava drops the tombstones from its index: every later page moves up by three.
+    sandbox.advance_time(SandboxConfig().tombstone_retention_s + 60)
+    second = sync_athlete(ctx, connected_id)
+    assert second.complete, second.error
+    assert stored_ids(ctx, connected_id) == sandbox_ids(sandbox, connected_id)
+
+
+def test_an_interrupted_full_sync_resumes_as_a_backfill_of_the_whole_window(
+    make_ctx: ContextFactory, sandbox: Sandbox, connected_id: int
+) -> None:
+    ctx = make_ctx(backfill_days=400, rate_safety_margin=1.0)
+    add_runs(sandbox, connected_id, 450, days_back=350)
+    assert sync_athlete(ctx, connected_id).complete
+    old = int(sandbox.activities(connected_id)[10]["id"])  # far outside any reconcile window
+    sandbox.delete_activity(old)
+    sandbox.set_limits(read=(2, 1000))
+    sandbox.advance_time(15 * 60)
+    assert not sync_athlete(ctx, connected_id, full=True).complete
+    sandbox.set_limits(read=(100, 1000))
+    sandbox.advance_time(15 * 60)
+    # A plain pass after it: the full backfill goes on from where it stopped, not incremental.
+    resumed = sync_athlete(ctx, connected_id)
+    assert resumed.complete, resumed.error
+    assert old in resumed.deleted
+    assert stored_ids(ctx, connected_id) == sandbox_ids(sandbox, connected_id)

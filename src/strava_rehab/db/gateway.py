@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-from strava_rehab.db.engine import Database
+from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import (
     Activity,
     Athlete,
@@ -555,3 +557,197 @@ def ping(db: Database) -> str:
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok"
+
+
+# --- syncing with Strava --------------------------------------------------------------------------
+
+# What a summary (listing) sets on an activity, and what its detail adds; ``id`` is the key and
+# ``analysed_hash`` is ours. An upsert writes exactly these, so a listing never wipes a detail
+# already read. A new Strava field goes into one of the two (tests/db check every column is).
+ACTIVITY_SUMMARY_COLUMNS = (
+    "athlete_id",
+    "name",
+    "sport_type",
+    "counted",
+    "distance_m",
+    "moving_time_s",
+    "elapsed_time_s",
+    "start_utc",
+    "local_date",
+    "timezone",
+    "manual",
+    "trainer",
+    "private",
+    "summary_hash",
+    "raw_summary",
+    "synced_at",
+)
+ACTIVITY_DETAIL_COLUMNS = (
+    "description",
+    "private_note",
+    "perceived_exertion",
+    "raw_detail",
+    "detail_hash",
+    "detail_fetched_at",
+)
+
+
+def _dialect_insert(session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
+    """The INSERT with ON CONFLICT of the session's database (the same SQL on both)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.Insert if dialect == "postgresql" else sqlite.Insert
+
+
+def _values(row: Activity, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {"id": row.id, **{name: getattr(row, name) for name in columns}}
+
+
+def sync_state(db: Database, athlete_id: int) -> SyncState:
+    """The athlete's sync progress, created by whichever process asks first (never twice)."""
+    with db.transaction() as session:
+        session.execute(
+            _dialect_insert(session)(SyncState)
+            .values(athlete_id=athlete_id, backfill_done=False, last_error="")
+            .on_conflict_do_nothing(index_elements=[SyncState.athlete_id])
+        )
+        state = session.get(SyncState, athlete_id)
+        assert state is not None
+        session.expunge(state)
+        return state
+
+
+def restart_backfill(db: Database, athlete_id: int) -> None:
+    """Backfill the whole window again from its start (``sync --full``)."""
+    sync_state(db, athlete_id)
+    with db.transaction() as session:
+        session.execute(
+            update(SyncState)
+            .where(SyncState.athlete_id == athlete_id)
+            .values(backfill_done=False, backfill_after_epoch=None, newest_start_epoch=None)
+        )
+
+
+def store_activity_page(
+    db: Database, athlete_id: int, rows: list[Activity], progress: dict[str, Any]
+) -> tuple[list[int], list[int]]:
+    """Upsert a listing's activities (summary columns only) and save the sync progress reached,
+    in one transaction; returns the ids ``(created, changed)``.
+
+    One INSERT ... ON CONFLICT DO UPDATE, rows in id order: two processes storing overlapping
+    pages at once neither collide on the key nor deadlock on each other's row locks.
+    """
+    rows = sorted({row.id: row for row in rows}.values(), key=lambda row: row.id)
+    with db.transaction() as session:
+        before: dict[int, str] = {}
+        if rows:
+            found = session.execute(
+                select(Activity.id, Activity.summary_hash).where(
+                    Activity.id.in_([row.id for row in rows])
+                )
+            )
+            before = {activity_id: digest for activity_id, digest in found}
+            stmt = _dialect_insert(session)(Activity)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Activity.id],
+                set_={name: stmt.excluded[name] for name in ACTIVITY_SUMMARY_COLUMNS},
+            )
+            session.execute(stmt, [_values(row, ACTIVITY_SUMMARY_COLUMNS) for row in rows])
+        if progress:
+            session.execute(
+                update(SyncState).where(SyncState.athlete_id == athlete_id).values(**progress)
+            )
+    created = [row.id for row in rows if row.id not in before]
+    changed = [row.id for row in rows if row.id in before and before[row.id] != row.summary_hash]
+    return created, changed
+
+
+def delete_unlisted_activities(
+    db: Database, athlete_id: int, after: datetime, listed: set[int]
+) -> list[int]:
+    """Delete the athlete's activities starting after ``after`` that a complete listing of that
+    window did not return (deleted on Strava, or made private without read_all)."""
+    with db.transaction() as session:
+        stored = session.scalars(
+            select(Activity.id).where(Activity.athlete_id == athlete_id, Activity.start_utc > after)
+        ).all()
+        gone = sorted(activity_id for activity_id in stored if activity_id not in listed)
+        if gone:
+            session.execute(delete(Activity).where(Activity.id.in_(gone)))
+    return gone
+
+
+def finish_sync_pass(
+    db: Database, athlete_id: int, newest_start_epoch: int | None, reconciled_at: datetime | None
+) -> None:
+    """A listing ran to its end: the backfill (if any) is done; ``reconciled_at`` if it was
+    a reconciliation too."""
+    values: dict[str, Any] = {
+        "backfill_done": True,
+        "backfill_after_epoch": None,
+        "newest_start_epoch": newest_start_epoch,
+    }
+    if reconciled_at is not None:
+        values["last_reconcile_at"] = reconciled_at
+    with db.transaction() as session:
+        session.execute(
+            update(SyncState).where(SyncState.athlete_id == athlete_id).values(**values)
+        )
+
+
+def record_sync_outcome(
+    db: Database,
+    athlete_id: int,
+    *,
+    error: str,
+    resume_at: datetime | None,
+    completed_at: datetime | None,
+) -> None:
+    """How the athlete's last sync pass ended (nothing if the athlete has no sync state)."""
+    values: dict[str, Any] = {"last_error": error, "resume_at": resume_at}
+    if completed_at is not None:
+        values["last_sync_at"] = completed_at
+    with db.transaction() as session:
+        session.execute(
+            update(SyncState).where(SyncState.athlete_id == athlete_id).values(**values)
+        )
+
+
+def counted_activities_since(db: Database, athlete_id: int, since: date) -> list[Activity]:
+    """The activities that count (runs), from ``since`` on, newest first."""
+    with db.read() as session:
+        return list(
+            session.scalars(
+                select(Activity)
+                .where(
+                    Activity.athlete_id == athlete_id,
+                    Activity.counted.is_(True),
+                    Activity.local_date >= since,
+                )
+                .order_by(Activity.start_utc.desc())
+            )
+        )
+
+
+def store_activity_detail(db: Database, row: Activity, *, create: bool) -> bool:
+    """Store an activity as its detail reads (summary and detail columns); False if it was not
+    stored because it is gone and ``create`` is False (a deletion meanwhile stays a deletion)."""
+    values = _values(row, ACTIVITY_SUMMARY_COLUMNS + ACTIVITY_DETAIL_COLUMNS)
+    with db.transaction() as session:
+        if not create:
+            changes = {name: value for name, value in values.items() if name != "id"}
+            done = session.execute(update(Activity).where(Activity.id == row.id).values(changes))
+            return bool(affected(done))
+        stmt = _dialect_insert(session)(Activity).values(values)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Activity.id],
+                set_={name: stmt.excluded[name] for name in values if name != "id"},
+            )
+        )
+        return True
+
+
+def delete_activity(db: Database, activity_id: int) -> bool:
+    """Forget one activity (and, by cascade, what was derived from it); False if not stored."""
+    with db.transaction() as session:
+        return bool(affected(session.execute(delete(Activity).where(Activity.id == activity_id))))

@@ -127,10 +127,11 @@ class SyncState(Base):
 
     athlete_id: Mapped[int] = mapped_column(BigInteger, _athlete_fk(), primary_key=True)
     # Epoch seconds of the newest start seen; the next incremental sync starts an overlap before it.
+    # During a backfill it is the resume point: every start up to it is stored (a time, not a page
+    # number, so a deletion on an earlier page cannot shift what the resume skips).
     newest_start_epoch: Mapped[int | None] = mapped_column(BigInteger)
-    # A backfill in progress: the page to resume at, so a 429 mid-backfill loses nothing.
+    # A backfill in progress: the start of its window, kept so a resume covers the same window.
     backfill_after_epoch: Mapped[int | None] = mapped_column(BigInteger)
-    backfill_next_page: Mapped[int | None] = mapped_column(Integer)
     backfill_done: Mapped[bool] = mapped_column(Boolean, default=False)
     last_sync_at: Mapped[datetime | None]
     last_reconcile_at: Mapped[datetime | None]

@@ -1,8 +1,11 @@
 """Syncing an athlete's activities: backfill, incremental with overlap, reconciliation, detail.
 
-- The first sync backfills ``backfill_days`` of history, page by page, checkpointing the next
-  page in the same transaction as each page's rows: a 429 or a crash mid-backfill resumes there,
-  and nothing already stored is lost or written twice (rows are upserted by Strava id).
+- The first sync backfills ``backfill_days`` of history, oldest first, page by page,
+  checkpointing the newest start stored in the same transaction as each page's rows: a 429 or a
+  crash mid-backfill resumes from that time (not from a page number, which a deletion on an
+  earlier page would shift), then lists the part stored before once more, so the whole window is
+  reconciled. Nothing is lost or written twice: rows are upserted by Strava id (INSERT ... ON
+  CONFLICT), so two processes storing the same page at once do not collide.
 - Later syncs list from the newest start seen minus ``sync_overlap_days``, so late uploads and
   edits are not missed. Strava may return short pages that are not the last: we page until an
   empty one.
@@ -16,14 +19,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-from sqlalchemy import delete, select
+from typing import Any
 
 from strava_rehab.context import AppContext
-from strava_rehab.db.engine import affected
-from strava_rehab.db.models import Activity, SyncState
+from strava_rehab.db import gateway
+from strava_rehab.db.engine import Database
+from strava_rehab.db.models import Activity
 from strava_rehab.services import connect as athletes
 from strava_rehab.strava.activity import apply_detail, apply_summary, needs_detail, parse_time
 from strava_rehab.strava.api import AthleteApi
@@ -68,91 +72,56 @@ class SyncReport:
         return text
 
 
-def _state(ctx: AppContext, athlete_id: int) -> SyncState:
-    with ctx.db.transaction() as session:
-        state = session.get(SyncState, athlete_id)
-        if state is None:
-            state = SyncState(athlete_id=athlete_id, backfill_done=False, last_error="")
-            session.add(state)
-            session.flush()
-        session.expunge(state)
-        return state
-
-
 def _store_page(
-    ctx: AppContext,
+    db: Database,
     athlete_id: int,
     items: list[dict[str, object]],
+    run_types: frozenset[str],
+    now: datetime,
     report: SyncReport,
-    checkpoint: dict[str, object],
+    progress: dict[str, object],
 ) -> set[int]:
-    now = ctx.clock()
-    seen: set[int] = set()
-    run_types = ctx.settings.run_types
-    with ctx.db.transaction() as session:
-        for raw in items:
-            owner = raw.get("athlete")
-            if not isinstance(owner, dict) or int(owner.get("id", -1)) != athlete_id:
-                continue  # never store another athlete's data under this one
-            activity_id = int(str(raw["id"]))
-            seen.add(activity_id)
-            row = session.get(Activity, activity_id)
-            before = row.summary_hash if row else None
-            row = apply_summary(row, raw, run_types, now)
-            session.add(row)
-            if before is None:
-                report.created.append(activity_id)
-            elif before != row.summary_hash:
-                report.updated.append(activity_id)
-        state = session.get(SyncState, athlete_id)
-        assert state is not None
-        for key, value in checkpoint.items():
-            setattr(state, key, value)
-    return seen
+    """Store one listed page with the progress it brings (one transaction); the ids listed."""
+    rows = []
+    for raw in items:
+        owner = raw.get("athlete")
+        if not isinstance(owner, dict) or int(owner.get("id", -1)) != athlete_id:
+            continue  # never store another athlete's data under this one
+        rows.append(apply_summary(None, raw, run_types, now))
+    created, changed = gateway.store_activity_page(db, athlete_id, rows, progress)
+    report.created.extend(created)
+    report.updated.extend(changed)
+    return {row.id for row in rows}
 
 
-def _reconcile(
-    ctx: AppContext, athlete_id: int, after_epoch: int, seen: set[int], report: SyncReport
+def _fetch_details(
+    db: Database,
+    api: AthleteApi,
+    athlete_id: int,
+    run_types: frozenset[str],
+    clock: Callable[[], datetime],
+    window_days: int,
+    report: SyncReport,
 ) -> None:
-    after = datetime.fromtimestamp(after_epoch, tz=ctx.clock().tzinfo)
-    with ctx.db.transaction() as session:
-        stored = session.scalars(
-            select(Activity.id).where(Activity.athlete_id == athlete_id, Activity.start_utc > after)
-        ).all()
-        gone = [activity_id for activity_id in stored if activity_id not in seen]
-        if gone:
-            session.execute(delete(Activity).where(Activity.id.in_(gone)))
-    report.deleted.extend(gone)
-
-
-def _fetch_details(ctx: AppContext, api: AthleteApi, athlete_id: int, report: SyncReport) -> None:
-    today = ctx.clock().date()
-    since = today - timedelta(days=ctx.settings.detail_window_days)
-    with ctx.db.transaction() as session:
-        candidates = session.scalars(
-            select(Activity)
-            .where(
-                Activity.athlete_id == athlete_id,
-                Activity.counted.is_(True),
-                Activity.local_date >= since,
-            )
-            .order_by(Activity.start_utc.desc())
-        ).all()
-        pending = [row.id for row in candidates if needs_detail(row, ctx.clock())]
+    since = clock().date() - timedelta(days=window_days)
+    candidates = gateway.counted_activities_since(db, athlete_id, since)
+    pending = [row.id for row in candidates if needs_detail(row, clock())]
     for activity_id in pending:
         try:
             raw = api.activity(activity_id)
         except NotFound:
             # Deleted (or made private without read_all) since the listing.
-            with ctx.db.transaction() as session:
-                session.execute(delete(Activity).where(Activity.id == activity_id))
+            gateway.delete_activity(db, activity_id)
             report.deleted.append(activity_id)
             continue
-        with ctx.db.transaction() as session:
-            row = session.get(Activity, activity_id)
-            if row is not None:
-                apply_detail(row, raw, ctx.settings.run_types, ctx.clock())
-        report.details.append(activity_id)
+        if gateway.store_activity_detail(db, _detailed(raw, run_types, clock()), create=False):
+            report.details.append(activity_id)
+
+
+def _detailed(raw: dict[str, Any], run_types: frozenset[str], now: datetime) -> Activity:
+    row = apply_summary(None, raw, run_types, now)
+    apply_detail(row, raw, run_types, now)
+    return row
 
 
 def fetch_one(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
@@ -166,17 +135,14 @@ def fetch_one(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
     owner = raw.get("athlete")
     if not isinstance(owner, dict) or int(owner.get("id", -1)) != athlete_id:
         return False
-    with ctx.db.transaction() as session:
-        row = session.get(Activity, activity_id)
-        row = apply_summary(row, raw, ctx.settings.run_types, ctx.clock())
-        apply_detail(row, raw, ctx.settings.run_types, ctx.clock())
-        session.add(row)
-    return True
+    # A webhook's create may race a sync storing the same run: an upsert, never get-then-add.
+    return gateway.store_activity_detail(
+        ctx.db, _detailed(raw, ctx.settings.run_types, ctx.clock()), create=True
+    )
 
 
 def forget_activity(ctx: AppContext, activity_id: int) -> bool:
-    with ctx.db.transaction() as session:
-        return bool(affected(session.execute(delete(Activity).where(Activity.id == activity_id))))
+    return gateway.delete_activity(ctx.db, activity_id)
 
 
 def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> SyncReport:
@@ -184,56 +150,70 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
     report = SyncReport(athlete_id)
     calls_before = ctx.http.calls
     now = ctx.clock()
+    db, run_types = ctx.db, ctx.settings.run_types
     try:
         token = athletes.access_token(ctx, athlete_id)
         api = ctx.athlete_api(token)
-        state = _state(ctx, athlete_id)
-        due = False
         if full:
-            state.backfill_done = False
-            state.backfill_after_epoch = None
-            state.backfill_next_page = None
+            gateway.restart_backfill(db, athlete_id)
+        state = gateway.sync_state(db, athlete_id)
+        due = False
+        resume_from: int | None = None
         if not state.backfill_done:
-            after = state.backfill_after_epoch or int(
+            window = state.backfill_after_epoch or int(
                 (now - timedelta(days=ctx.settings.backfill_days)).timestamp()
             )
-            first_page = state.backfill_next_page or 1
+            if state.newest_start_epoch is not None and state.newest_start_epoch > window:
+                resume_from = state.newest_start_epoch
+            # The window's start is kept with every page, so a resume covers the same window.
+            progress: dict[str, object] = {"backfill_after_epoch": window, "backfill_done": False}
         else:
             overlap = timedelta(days=ctx.settings.sync_overlap_days)
             newest = state.newest_start_epoch or int(now.timestamp())
-            after = int(newest - overlap.total_seconds())
-            first_page = 1
+            window = int(newest - overlap.total_seconds())
             due = state.last_reconcile_at is None or now - state.last_reconcile_at >= timedelta(
                 hours=ctx.settings.reconcile_every_hours
             )
             if due:
-                after = min(
-                    after, int((now - timedelta(days=ctx.settings.reconcile_days)).timestamp())
+                window = min(
+                    window, int((now - timedelta(days=ctx.settings.reconcile_days)).timestamp())
                 )
+            progress = {}
         seen: set[int] = set()
         newest_seen = state.newest_start_epoch or 0
-        for page, items in api.activity_pages(after=after, first_page=first_page):
-            starts = [int(parse_time(item["start_date"]).timestamp()) for item in items]
-            newest_seen = max([newest_seen, *starts])
-            checkpoint: dict[str, object] = {"newest_start_epoch": newest_seen}
-            if not state.backfill_done:
-                checkpoint |= {"backfill_after_epoch": after, "backfill_next_page": page + 1}
-            seen |= _store_page(ctx, athlete_id, items, report, checkpoint)
-        # A window listed completely from its first page tells every deletion inside it.
-        complete_window = first_page == 1
-        if complete_window:
-            _reconcile(ctx, athlete_id, after, seen, report)
-            report.reconciled = state.backfill_done and due
-        with ctx.db.transaction() as session:
-            row = session.get(SyncState, athlete_id)
-            assert row is not None
-            row.backfill_done = True
-            row.backfill_next_page = None
-            row.backfill_after_epoch = None
-            row.newest_start_epoch = newest_seen or None
-            if complete_window and (not state.backfill_done or due):
-                row.last_reconcile_at = now
-        _fetch_details(ctx, api, athlete_id, report)
+
+        def store(pages: Iterator[tuple[int, list[dict[str, Any]]]]) -> None:
+            nonlocal newest_seen, seen
+            for _page, items in pages:
+                starts = [int(parse_time(item["start_date"]).timestamp()) for item in items]
+                newest_seen = max([newest_seen, *starts])
+                progress["newest_start_epoch"] = newest_seen
+                seen |= _store_page(db, athlete_id, items, run_types, now, report, progress)
+
+        if resume_from is None:
+            store(api.activity_pages(after=window))
+        else:
+            # A stopped backfill resumes by time: everything up to the newest start stored is in,
+            # so list from that second (ties included), oldest first. A page number would skip
+            # one activity for every deletion on an earlier page since.
+            store(api.activity_pages(after=resume_from - 1))
+            # What the stopped pass stored may have been deleted or edited since: list that part
+            # once more, so the window is reconciled as a whole.
+            store(api.activity_pages(after=window, before=resume_from))
+        # The window was listed completely: stored activities in it that Strava no longer
+        # lists are gone.
+        after = datetime.fromtimestamp(window, tz=now.tzinfo)
+        report.deleted.extend(gateway.delete_unlisted_activities(db, athlete_id, after, seen))
+        report.reconciled = state.backfill_done and due
+        gateway.finish_sync_pass(
+            db,
+            athlete_id,
+            newest_seen or None,
+            reconciled_at=now if not state.backfill_done or due else None,
+        )
+        _fetch_details(
+            db, api, athlete_id, run_types, ctx.clock, ctx.settings.detail_window_days, report
+        )
         report.complete = True
     except RateLimitReached as exc:
         report.resume_at = exc.resume_at
@@ -250,17 +230,12 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
         report.error = str(exc)
     finally:
         report.api_calls = ctx.http.calls - calls_before
-        _record(ctx, athlete_id, report, now)
+        gateway.record_sync_outcome(
+            db,
+            athlete_id,
+            error=report.error,
+            resume_at=report.resume_at,
+            completed_at=now if report.complete else None,
+        )
     log.info("sync %s", report.summary())
     return report
-
-
-def _record(ctx: AppContext, athlete_id: int, report: SyncReport, now: datetime) -> None:
-    with ctx.db.transaction() as session:
-        state = session.get(SyncState, athlete_id)
-        if state is None:
-            return
-        state.last_error = report.error
-        state.resume_at = report.resume_at
-        if report.complete:
-            state.last_sync_at = now
