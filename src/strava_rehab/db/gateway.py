@@ -140,6 +140,7 @@ def protocol_state_of(row: ProtocolStateRow) -> ProtocolState:
         started_on=row.started_on,
         last_full_on=row.last_full_on,
         last_score=row.last_score,
+        phase_started_on=row.phase_started_on,
     )
 
 
@@ -451,6 +452,7 @@ def save_suggestion(
             state_row.started_on = state.started_on
             state_row.last_full_on = state.last_full_on
             state_row.last_score = state.last_score
+            state_row.phase_started_on = state.phase_started_on
             state_row.updated_at = now
         if message is not None:
             enqueue(

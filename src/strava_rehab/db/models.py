@@ -216,6 +216,8 @@ class ProtocolStateRow(Base):
     last_full_on: Mapped[date | None] = mapped_column(Date)
     last_score: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime]
+    # When the current phase began (a phase's minimum days count from here); NULL: unknown.
+    phase_started_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Delivery(Base):

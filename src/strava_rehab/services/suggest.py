@@ -27,8 +27,8 @@ from strava_rehab.db.models import (
     Athlete,
     SuggestionRow,
 )
-from strava_rehab.load import analyze
-from strava_rehab.pain import parse_pain
+from strava_rehab.load import LoadThresholds, RunSession, analyze, daily_distance_km
+from strava_rehab.pain import Vocabulary, parse_pain, read_note
 from strava_rehab.rehab import (
     Decision,
     PainEntry,
@@ -49,6 +49,9 @@ PAIN_HISTORY_DAYS = 42
 # On the first sync, runs from the last few days get a suggestion too; older history does not,
 # so connecting never floods months of old activities with text.
 FIRST_SUGGESTION_LOOKBACK = timedelta(days=3)
+# Situation.recent_weekly_km: the larger of the last 7 days' total and the weekly mean of the
+# last 28 days, so both a steady high-mileage runner and a sudden big week count as high.
+WEEKLY_KM_DAYS = 28
 
 
 @dataclass
@@ -142,8 +145,55 @@ def _eligible(ctx: AppContext, athlete: Athlete, today: date) -> list[Activity]:
     return gateway.suggestable_runs(ctx.db, athlete.id, max(cutoff, first_day))
 
 
+def recent_weekly_km(
+    runs: list[RunSession], activity: Activity, thresholds: LoadThresholds
+) -> float:
+    """The runner's own recent weekly km as of this run: runs that started later do not count
+    (a second run that day must not change what the first one was decided on)."""
+    end = activity.local_date
+    start = end - timedelta(days=WEEKLY_KM_DAYS - 1)
+    before = [r for r in runs if r.start_utc <= activity.start_utc]
+    daily = daily_distance_km(before, start, end, thresholds=thresholds)
+    return round(max(sum(daily[-7:]), sum(daily) * 7 / WEEKLY_KM_DAYS), 1)
+
+
+# A note's unread fragments, by (text, vocabulary hash): every pass re-builds every eligible
+# run's situation, and a note only needs reading once per process.
+_UNREAD: dict[tuple[str, str], tuple[str, ...]] = {}
+_UNREAD_MAX = 4096
+
+
+def _unread_in(text: str, vocab: Vocabulary, vocab_hash: str) -> tuple[str, ...]:
+    """What looked like pain in the text but was not understood (``read_note(...).unread``),
+    less the unknown body parts the pain reports already carry (the decision names those)."""
+    key = (text, vocab_hash)
+    found = _UNREAD.get(key)
+    if found is None:
+        reading = read_note(text, vocab)
+        reported = {r.text for r in reading.reports if r.region is None and not r.negated}
+        found = tuple(fragment for fragment in reading.unread if fragment not in reported)
+        if len(_UNREAD) >= _UNREAD_MAX:
+            _UNREAD.clear()
+        _UNREAD[key] = found
+    return found
+
+
+def unread_notes(ctx: AppContext, activity: Activity) -> list[str]:
+    """The run's own text that could not be read, for the runner's notification."""
+    vocab, vocab_hash = vocabulary_with_hash(ctx.settings)
+    fragments = [
+        fragment
+        for text in pain_texts(ctx.settings, activity).values()
+        for fragment in _unread_in(text, vocab, vocab_hash)
+    ]
+    return list(dict.fromkeys(fragments))
+
+
 def _situation(
-    ctx: AppContext, activity: Activity, states: list[ProtocolState]
+    ctx: AppContext,
+    activity: Activity,
+    states: list[ProtocolState],
+    runs: list[RunSession],
 ) -> tuple[Situation, str]:
     since = activity.local_date - timedelta(days=PAIN_HISTORY_DAYS)
     pain = gateway.pain_between(ctx.db, activity.athlete_id, since, activity.local_date)
@@ -158,6 +208,21 @@ def _situation(
         if p.activity_id != activity.id
         and not (p.activity_id is None and p.local_date == activity.local_date)
     ]
+    # Pain still there this morning, logged by hand on the run's day, is also the verdict on the
+    # day before (Silbernagel 2007: had it settled by the next morning?). The rules only read
+    # the worst of today's reports, so it goes among the earlier entries too, after that day's
+    # runs: there it breaks a series of calm entries, and a runner sore every morning does not
+    # move on because each evening's run felt fine.
+    history += [
+        PainEntry(
+            local_date=activity.local_date - timedelta(days=1), activity_id=None, report=p.report
+        )
+        for p in pain
+        if p.activity_id is None
+        and p.local_date == activity.local_date
+        and p.report.timing == "next_morning"
+    ]
+    history.sort(key=lambda entry: entry.local_date)  # stable: a day's own order is kept
     findings = gateway.findings_for_run(ctx.db, activity)
     situation = Situation(
         today=activity.local_date,
@@ -166,6 +231,8 @@ def _situation(
         pain_history=history,
         findings=findings,
         states=states,
+        recent_weekly_km=recent_weekly_km(runs, activity, ctx.settings.analysis),
+        unread_notes=unread_notes(ctx, activity),
     )
     return situation, _hash(situation.model_dump(mode="json", exclude={"states"}))
 
@@ -185,12 +252,18 @@ def _save_decision(
         max_chars=settings.delivery.max_block_chars - 100,
     )
     private = render_private(decision)
+    # Nothing to suggest is still worth a message when part of the note could not be read:
+    # a note we did not understand is never dropped without telling the runner.
+    notify = decision.kind != "none" or bool(decision.unread)
     message = None
-    if decision.kind != "none":
+    if notify:
+        run = f"{activity.name or 'your run'} ({activity.local_date})"
         message = gateway.Message(
             dedupe_key=f"suggestion:{activity.id}:{_hash(private)[:16]}",
             kind="suggestion",
-            title=f"strava-rehab: {activity.name or 'your run'} ({activity.local_date})",
+            title=f"strava-rehab: {run}"
+            if decision.kind != "none"
+            else f"strava-rehab: your note on {run} was not understood",
             body=private + f"\n\nView on Strava: https://www.strava.com/activities/{activity.id}"
             "\nPowered by Strava",
         )
@@ -201,7 +274,7 @@ def _save_decision(
         prior,
         input_hash,
         public_text=public if decision.kind != "none" else "",
-        private_text=private if decision.kind != "none" else "",
+        private_text=private if notify else "",
         message=message,
         now=ctx.clock(),
     )
@@ -212,13 +285,18 @@ def decide_suggestions(ctx: AppContext, athlete: Athlete, today: date) -> list[S
     lib = library()
     policy = policy_of(ctx.settings)
     rows: list[SuggestionRow] = []
-    for activity in _eligible(ctx, athlete, today):
+    eligible = _eligible(ctx, athlete, today)
+    runs: list[RunSession] = []
+    if eligible:
+        since = eligible[0].local_date - timedelta(days=WEEKLY_KM_DAYS)
+        runs = gateway.counted_runs(ctx.db, athlete.id, since=since)
+    for activity in eligible:
         existing = gateway.suggestion_for(ctx.db, activity.id)
         if existing is not None:
             prior = [ProtocolState.model_validate(s) for s in existing.prior_states]
         else:
             prior = gateway.protocol_states(ctx.db, athlete.id)
-        situation, input_hash = _situation(ctx, activity, prior)
+        situation, input_hash = _situation(ctx, activity, prior, runs)
         if existing is not None and existing.input_hash == input_hash:
             rows.append(existing)
             continue
