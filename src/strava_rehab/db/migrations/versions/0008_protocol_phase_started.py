@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_protocol_phase_started"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005_sync_cursor"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
