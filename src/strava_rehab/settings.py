@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -71,6 +71,8 @@ class WorkerSettings(_Section):
     digest_cron: str = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
+    # Processed webhook events are deleted this many days after processing.
+    inbox_retention_days: int = Field(default=14, ge=1, le=3650)
 
 
 class Settings(BaseSettings):
@@ -123,6 +125,13 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    # Who may connect through the web (/connect): athletes on the list, or anyone who opens the
+    # invitation link (/connect?invite=...). Both unset: anyone. The CLI connect is not limited.
+    connect_allowed_athletes: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    connect_invitation_code: Annotated[SecretStr, Field(min_length=12)] | None = None
+    connect_attempts_per_minute: int = Field(default=10, ge=1, le=600)
+    oauth_state_lifetime_s: int = Field(default=600, ge=60, le=3600)
+    web_max_body_bytes: int = Field(default=8192, ge=1024, le=1_048_576)
 
     @classmethod
     def settings_customise_sources(

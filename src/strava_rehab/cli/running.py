@@ -116,7 +116,7 @@ app.add_typer(webhook_app, name="webhook")
 @webhook_app.command("subscribe")
 def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
     """Create the subscription (serve must already answer at public_url)."""
-    from strava_rehab.services import inbox as webhooks
+    from strava_rehab.services import subscription as webhooks
 
     ctx = context()
     url = webhooks.callback_url(ctx)
@@ -135,7 +135,7 @@ def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
 @webhook_app.command("status")
 def webhook_status(as_json: JsonOpt = False) -> None:
     """Show the subscription at Strava and the one stored here."""
-    from strava_rehab.services import inbox as webhooks
+    from strava_rehab.services import subscription as webhooks
 
     ctx = context()
     remote = ctx.app().list_subscriptions()
@@ -153,7 +153,7 @@ def webhook_status(as_json: JsonOpt = False) -> None:
 @webhook_app.command("unsubscribe")
 def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
     """Delete the app's subscription at Strava."""
-    from strava_rehab.services import inbox as webhooks
+    from strava_rehab.services import subscription as webhooks
 
     ctx = context()
     remote = ctx.app().list_subscriptions()

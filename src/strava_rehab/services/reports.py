@@ -14,7 +14,7 @@ from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.db.models import Activity, SuggestionRow
 from strava_rehab.load import LoadReport, analyze
-from strava_rehab.services import inbox
+from strava_rehab.services import subscription
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
 from strava_rehab.worker import health_path
 
@@ -75,6 +75,6 @@ def install_status(ctx: AppContext) -> dict[str, Any]:
         "rate_budget": {name: {"used": u, "limit": lim} for name, (u, lim) in budget.items()},
         "inbox_pending": counts.inbox_pending,
         "outbox": dict(counts.outbox),
-        "subscription": inbox.stored_subscription(ctx),
+        "subscription": subscription.stored_subscription(ctx),
         "worker_health": health,
     }
