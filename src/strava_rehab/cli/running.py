@@ -202,3 +202,10 @@ def status(as_json: JsonOpt = False) -> None:
     else:
         outcome = "ok" if health["ok"] else "failed"
         say(f"worker: last job {health['job']} at {health['time']} ({outcome})")
+    ignored = data["webhook_ignored"]
+    if ignored["unknown_athlete"] or ignored["other_subscription"]:
+        say(
+            f"webhook events ignored: {ignored['unknown_athlete']} for athletes not connected "
+            f"here, {ignored['other_subscription']} for another subscription "
+            f"(last {ignored['last_at']})"
+        )

@@ -14,7 +14,7 @@ from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.db.models import Activity, SuggestionRow
 from strava_rehab.load import LoadReport, analyze
-from strava_rehab.services import subscription
+from strava_rehab.services import inbox, subscription
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
 from strava_rehab.worker import health_path
 
@@ -77,4 +77,5 @@ def install_status(ctx: AppContext) -> dict[str, Any]:
         "outbox": dict(counts.outbox),
         "subscription": subscription.stored_subscription(ctx),
         "worker_health": health,
+        "webhook_ignored": inbox.ignored_counts(ctx),
     }
