@@ -15,7 +15,15 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -42,6 +50,12 @@ def default_data_dir() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "strava-rehab"
+
+
+def _unguessable(code: SecretStr) -> SecretStr:
+    if len(code.get_secret_value()) < 12:
+        raise ValueError("use at least 12 characters, so that it cannot be guessed")
+    return code
 
 
 class _Section(BaseModel):
@@ -128,7 +142,7 @@ class Settings(BaseSettings):
     # Who may connect through the web (/connect): athletes on the list, or anyone who opens the
     # invitation link (/connect?invite=...). Both unset: anyone. The CLI connect is not limited.
     connect_allowed_athletes: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
-    connect_invitation_code: Annotated[SecretStr, Field(min_length=12)] | None = None
+    connect_invitation_code: Annotated[SecretStr, AfterValidator(_unguessable)] | None = None
     connect_attempts_per_minute: int = Field(default=10, ge=1, le=600)
     oauth_state_lifetime_s: int = Field(default=600, ge=60, le=3600)
     web_max_body_bytes: int = Field(default=8192, ge=1024, le=1_048_576)
