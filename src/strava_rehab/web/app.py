@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>strava-rehab</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;
-line-height:1.5}}a.button{{background:#FC4C02;color:#fff;padding:.7rem 1.2rem;border-radius:4px;
-text-decoration:none;font-weight:600}}small{{color:#555}}</style></head><body>{body}
+line-height:1.5}}.button{{background:#FC4C02;color:#fff;padding:.7rem 1.2rem;border-radius:4px;
+border:0;font:inherit;text-decoration:none;font-weight:600}}small{{color:#555}}</style></head>
+<body>{body}
 <p><small>Powered by Strava. Education, not diagnosis.</small></p></body></html>"""
 
 
