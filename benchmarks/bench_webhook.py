@@ -6,7 +6,7 @@ subscription.
 
 (a) Acknowledgement: 300 valid events (unique ``event_time``) are POSTed to the callback URL and
     the HTTP round trip is timed; target p99 < 50 ms. Two runs: events for an athlete we do not
-    know (the worker drops them at once), and ``update`` events for the connected runner's own
+    know (answered and counted, never stored), and ``update`` events for the connected runner's own
     activities (the worker re-fetches and re-decides while the next events arrive).
 (b) Event to written description: a run with a pain note is added in the sandbox, which posts
     the webhook itself; the time until the description holds our block is measured, 20 times;
