@@ -113,8 +113,15 @@ def test_a_route_added_later_gets_the_headers_too(
 
         return Response("p{}", media_type="text/css", headers={"Cache-Control": "max-age=60"})
 
-    with TestClient(app) as client:
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
         assert_secured(client.get("/me"), sandbox.url)
         own = client.get("/static.css")
+        error = client.get("/broken")
+    assert error.status_code == 500 and error.json() == {"error": "internal error"}
+    assert_secured(error, sandbox.url)
     assert own.headers["Cache-Control"] == "max-age=60"  # a route's own choice is kept
     assert own.headers["X-Content-Type-Options"] == "nosniff"

@@ -15,12 +15,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    StrictBool,
     StrictInt,
+    StrictStr,
     ValidationError,
-    field_validator,
 )
 
 from strava_rehab.errors import UserFacingError, entry_path
@@ -34,7 +34,19 @@ MAX_UPDATE_KEY = 40
 MAX_UPDATE_VALUE = 1024
 
 StravaId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-UpdateValue = StrictBool | Annotated[StrictInt, Field(ge=-MAX_ID, le=MAX_ID)] | str
+
+
+def _as_text(value: Any) -> Any:
+    """Strava sends strings (``"private": "true"``); a bare boolean or integer means the same."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and abs(value) <= MAX_ID:
+        return str(value)
+    return value  # anything else must already be a string, or it fails as one
+
+
+UpdateKey = Annotated[str, Field(min_length=1, max_length=MAX_UPDATE_KEY, pattern=r"^[A-Za-z_]+$")]
+UpdateText = Annotated[StrictStr, BeforeValidator(_as_text), Field(max_length=MAX_UPDATE_VALUE)]
 
 
 class EventPayload(BaseModel):
@@ -46,22 +58,7 @@ class EventPayload(BaseModel):
     owner_id: StravaId
     subscription_id: StravaId
     event_time: Annotated[StrictInt, Field(ge=EARLIEST_EVENT, le=LATEST_EVENT)]
-    updates: dict[
-        Annotated[str, Field(min_length=1, max_length=MAX_UPDATE_KEY, pattern=r"^[A-Za-z_]+$")],
-        UpdateValue,
-    ] = Field(default_factory=dict, max_length=MAX_UPDATES)
-
-    @field_validator("updates", mode="after")
-    @classmethod
-    def _as_strings(cls, updates: dict[str, Any]) -> dict[str, str]:
-        """Strava sends strings (``"private": "true"``); a bare boolean means the same."""
-        out: dict[str, str] = {}
-        for key, value in updates.items():
-            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-            if len(text) > MAX_UPDATE_VALUE:
-                raise ValueError(f"'{key}' is longer than {MAX_UPDATE_VALUE} characters")
-            out[key] = text
-        return out
+    updates: dict[UpdateKey, UpdateText] = Field(default_factory=dict, max_length=MAX_UPDATES)
 
 
 class InvalidEvent(UserFacingError, ValueError):

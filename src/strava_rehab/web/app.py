@@ -57,8 +57,10 @@ def page(body: str, status: int = 200, headers: dict[str, str] | None = None) ->
 
 
 def not_connected(reason: str, status: int = 400) -> HTMLResponse:
+    """A refusal as a sentence (a service's message starts lower-case and has no full stop)."""
+    sentence = reason[:1].upper() + reason[1:].rstrip(".") + "."
     return page(
-        f"<h1>Not connected</h1><p>{html.escape(reason)}</p><p><a href='/'>Start again</a></p>",
+        f"<h1>Not connected</h1><p>{html.escape(sentence)}</p><p><a href='/'>Start again</a></p>",
         status,
     )
 
@@ -168,7 +170,7 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
         try:
             started = web_connect.start(ctx, redirect_uri(), invite)
         except web_connect.NotInvited as exc:
-            return not_connected(f"{str(exc)[0].upper()}{str(exc)[1:]}.", 403)
+            return not_connected(str(exc), 403)
         response = RedirectResponse(started.authorize_url, 302)
         response.set_cookie(
             CONNECT_COOKIE,

@@ -15,6 +15,9 @@ Headers, added to every response unless the route set its own:
   nothing is worth caching. A route that serves something static may set its own.
 * ``Strict-Transport-Security`` when ``public_url`` is https.
 
+Errors too: an exception a route did not handle is answered 500 here, with the headers, before
+it goes on to be logged.
+
 And a cap on every request body: a ``Content-Length`` above it is answered 413 before the app
 runs, and a body that grows past it while streamed (chunked, or a lying length) is cut off and
 answered 413 too, so no route ever holds more than the cap in memory.
@@ -116,6 +119,11 @@ class SecurityMiddleware:
             if started:
                 raise
             await self._refuse(send_secured, 413, self._too_large())
+        except Exception:
+            # Answer the 500 here, headers included; the server still logs the exception.
+            if not started:
+                await self._refuse(send_secured, 500, "internal error")
+            raise
 
     def _too_large(self) -> str:
         return f"request body larger than {self.max_body_bytes} bytes"
