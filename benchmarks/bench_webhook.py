@@ -6,7 +6,7 @@ subscription.
 
 (a) Acknowledgement: 300 valid events (unique ``event_time``) are POSTed to the callback URL and
     the HTTP round trip is timed; target p99 < 50 ms. Two runs: events for an athlete we do not
-    know (the worker drops them at once), and ``update`` events for the connected runner's own
+    know (answered and counted, never stored), and ``update`` events for the connected runner's own
     activities (the worker re-fetches and re-decides while the next events arrive).
 (b) Event to written description: a run with a pain note is added in the sandbox, which posts
     the webhook itself; the time until the description holds our block is measured, 20 times;
@@ -38,7 +38,7 @@ from strava_rehab.db.models import WebhookEvent
 from strava_rehab.sandbox import Sandbox, SandboxConfig
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
-from strava_rehab.services import jobs, sync
+from strava_rehab.services import jobs, subscription, sync
 from strava_rehab.services import suggest as post_run
 from strava_rehab.settings import load_settings
 from strava_rehab.strava.api import AthleteApi
@@ -429,10 +429,10 @@ def main() -> int:
         worker = Worker(ctx)
         probes = install_probes(ctx, worker)
         with web_server(ctx, port, worker):
-            _, verify = webhooks.webhook_secrets(ctx)
-            sub_id = ctx.app().create_subscription(webhooks.callback_url(ctx), verify)
-            webhooks.save_subscription(ctx, {"id": sub_id})
-            hook = webhooks.callback_url(ctx)
+            _, verify = subscription.webhook_secrets(ctx)
+            sub_id = ctx.app().create_subscription(subscription.callback_url(ctx), verify)
+            subscription.save_subscription(ctx, {"id": sub_id})
+            hook = subscription.callback_url(ctx)
             # The worker's catch-up sync runs at start; let it finish first.
             deadline = time.monotonic() + 60
             while "sync" not in worker.last and time.monotonic() < deadline:

@@ -16,11 +16,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
@@ -59,6 +60,12 @@ def default_data_dir() -> Path:
     return base / "strava-rehab"
 
 
+def _unguessable(code: SecretStr) -> SecretStr:
+    if len(code.get_secret_value()) < 12:
+        raise ValueError("use at least 12 characters, so that it cannot be guessed")
+    return code
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -86,6 +93,8 @@ class WorkerSettings(_Section):
     digest_cron: str = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
+    # Processed webhook events are deleted this many days after processing.
+    inbox_retention_days: int = Field(default=14, ge=1, le=3650)
 
     @field_validator("timezone")
     @classmethod
@@ -176,6 +185,14 @@ class Settings(BaseSettings):
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("not an http(s) URL, expected something like https://www.strava.com")
         return value
+
+    # Who may connect through the web (/connect): athletes on the list, or anyone who opens the
+    # invitation link (/connect?invite=...). Both unset: anyone. The CLI connect is not limited.
+    connect_allowed_athletes: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    connect_invitation_code: Annotated[SecretStr, AfterValidator(_unguessable)] | None = None
+    connect_attempts_per_minute: int = Field(default=10, ge=1, le=600)
+    oauth_state_lifetime_s: int = Field(default=600, ge=60, le=3600)
+    web_max_body_bytes: int = Field(default=8192, ge=1024, le=1_048_576)
 
     @classmethod
     def settings_customise_sources(

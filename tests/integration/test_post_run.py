@@ -13,8 +13,7 @@ from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, Athlete, Delivery, OutboxMessage, SuggestionRow
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.services import connect as athletes
-from strava_rehab.services import inbox as webhooks
-from strava_rehab.services import jobs
+from strava_rehab.services import jobs, subscription
 from strava_rehab.services.deliver import undo_blocks
 from strava_rehab.text.description_block import END, START
 
@@ -172,9 +171,9 @@ def test_webhooks_create_delete_and_deauthorize_through_the_web_server(
     athlete_id = athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id
     jobs.run_cycle(ctx)
     with web_server(ctx, port):
-        _, verify = webhooks.webhook_secrets(ctx)
-        sub_id = ctx.app().create_subscription(webhooks.callback_url(ctx), verify)
-        webhooks.save_subscription(ctx, {"id": sub_id})
+        _, verify = subscription.webhook_secrets(ctx)
+        sub_id = ctx.app().create_subscription(subscription.callback_url(ctx), verify)
+        subscription.save_subscription(ctx, {"id": sub_id})
         run_id = new_pain_run(sandbox, athlete_id)
         assert sandbox.wait_for_deliveries(5)
         jobs.drain_inbox(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,14 @@ from sqlalchemy import func, select
 from tests.integration.conftest import ContextFactory
 from tests.integration.servers import free_port, web_server
 
+from strava_rehab.context import AppContext
 from strava_rehab.db.models import Athlete, WebhookEvent
 from strava_rehab.sandbox import Sandbox
+from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
+from strava_rehab.services import subscription
+from strava_rehab.strava.api import TokenGrant
+from strava_rehab.strava.events import parse_event
 from strava_rehab.worker import Worker
 
 EVENT = {
@@ -27,10 +33,21 @@ EVENT = {
 }
 
 
+def known_athlete(ctx: AppContext, athlete_id: int = 7) -> None:
+    """An athlete stored here, as a connection would leave them (events for others are dropped)."""
+    grant = TokenGrant(
+        access_token="a" * 40,
+        refresh_token="r" * 40,
+        expires_at=ctx.clock() + timedelta(hours=6),
+        athlete={"id": athlete_id, "firstname": "Known"},
+    )
+    athletes.store_grant(ctx, grant, "read,activity:read_all,activity:write")
+
+
 def test_validation_handshake_checks_path_and_verify_token(make_ctx: ContextFactory) -> None:
     port = free_port()
     ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
-    path_token, verify = webhooks.webhook_secrets(ctx)
+    path_token, verify = subscription.webhook_secrets(ctx)
     with web_server(ctx, port) as url:
         hook = f"{url}/strava/webhook/{path_token}"
         ok = requests.get(
@@ -57,7 +74,8 @@ def test_validation_handshake_checks_path_and_verify_token(make_ctx: ContextFact
 def test_events_are_stored_once_and_bad_payloads_get_a_clear_400(make_ctx: ContextFactory) -> None:
     port = free_port()
     ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
-    path_token, _ = webhooks.webhook_secrets(ctx)
+    known_athlete(ctx)
+    path_token, _ = subscription.webhook_secrets(ctx)
     with web_server(ctx, port) as url:
         hook = f"{url}/strava/webhook/{path_token}"
         timings = []
@@ -80,9 +98,10 @@ def test_events_are_stored_once_and_bad_payloads_get_a_clear_400(make_ctx: Conte
 
 def test_events_for_another_subscription_are_ignored(make_ctx: ContextFactory) -> None:
     ctx = make_ctx()
-    webhooks.save_subscription(ctx, {"id": 99})
-    assert not webhooks.record_event(ctx, webhooks.parse_event(EVENT))
-    assert webhooks.record_event(ctx, webhooks.parse_event({**EVENT, "subscription_id": 99}))
+    known_athlete(ctx)
+    subscription.save_subscription(ctx, {"id": 99})
+    assert not webhooks.record_event(ctx, parse_event(EVENT))
+    assert webhooks.record_event(ctx, parse_event({**EVENT, "subscription_id": 99}))
 
 
 def test_browser_connect_page_and_callback(make_ctx: ContextFactory, sandbox: Sandbox) -> None:

@@ -10,7 +10,7 @@ from tests.integration.servers import free_port, web_server
 
 from strava_rehab.cli import main
 from strava_rehab.sandbox import Sandbox
-from strava_rehab.services import inbox as webhooks
+from strava_rehab.services import subscription as webhooks
 
 
 def test_status_commands_never_print_the_webhook_path_token(

@@ -150,7 +150,7 @@ app.add_typer(webhook_app, name="webhook")
 @webhook_app.command("subscribe")
 def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
     """Create the subscription (serve must already answer at public_url)."""
-    from strava_rehab.services import inbox as webhooks
+    from strava_rehab.services import subscription as webhooks
 
     ctx = context()
     url = webhooks.callback_url(ctx)
@@ -169,7 +169,7 @@ def webhook_subscribe(dry_run: DryRunOpt = False) -> None:
 @webhook_app.command("status")
 def webhook_status(as_json: JsonOpt = False) -> None:
     """Show the subscription at Strava and the one stored here."""
-    from strava_rehab.services import inbox as webhooks
+    from strava_rehab.services import subscription as webhooks
 
     ctx = context()
     # The callback URL carries the path token that authenticates Strava: never print it.
@@ -188,7 +188,7 @@ def webhook_status(as_json: JsonOpt = False) -> None:
 @webhook_app.command("unsubscribe")
 def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
     """Delete the app's subscription at Strava."""
-    from strava_rehab.services import inbox as webhooks
+    from strava_rehab.services import subscription as webhooks
 
     ctx = context()
     remote = ctx.app().list_subscriptions()
@@ -247,3 +247,10 @@ def status(as_json: JsonOpt = False) -> None:
 
         for line in format_queue(queue):
             say(line)
+    ignored = data["webhook_ignored"]
+    if ignored["unknown_athlete"] or ignored["other_subscription"]:
+        say(
+            f"webhook events ignored: {ignored['unknown_athlete']} for athletes not connected "
+            f"here, {ignored['other_subscription']} for another subscription "
+            f"(last {ignored['last_at']})"
+        )

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints let Alembic's batch mode rebuild SQLite tables and drop constraints by name.
@@ -298,6 +299,10 @@ class OAuthState(Base):
     redirect_uri: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # The browser flow: sha256 of the nonce in the browser's cookie (None: the CLI's loopback),
+    # and whether the flow began with a valid invitation code.
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
+    invited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AppState(Base):

@@ -30,6 +30,7 @@ from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs as services
 from strava_rehab.settings import ConfigError, Settings
 from strava_rehab.strava.errors import RateLimitReached
+from strava_rehab.strava.events import EventPayload
 from strava_rehab.strava.rate_budget import BUCKETS
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class DistributedApp:
 
     # --- the web side ----------------------------------------------------------------------
 
-    def event_stored(self, session: Session, event: webhooks.EventPayload) -> None:
+    def event_stored(self, session: Session, event: EventPayload) -> None:
         """Called by ``record_event`` in the transaction that stores a new event."""
         self.queue_post_run(session, event.owner_id)
 

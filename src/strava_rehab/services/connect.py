@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import delete, select, update
 
 from strava_rehab.context import AppContext
+from strava_rehab.db import oauth_states
 from strava_rehab.db.engine import affected
-from strava_rehab.db.models import Athlete, OAuthState, WebhookEvent
+from strava_rehab.db.models import Athlete, WebhookEvent
 from strava_rehab.errors import UserFacingError
 from strava_rehab.strava.api import TokenGrant
 from strava_rehab.strava.errors import (
@@ -39,7 +40,6 @@ SCOPE_EFFECTS = {
     "activity:read_all": "private ('Only Me') runs are not counted in your mileage",
 }
 REFRESH_LEASE = timedelta(seconds=30)
-STATE_LIFETIME = timedelta(minutes=10)
 RECONNECT_HINT = "reconnect with: strava-rehab connect"
 
 
@@ -56,26 +56,36 @@ class ConnectResult:
     reconnected: bool
 
 
-def new_state(ctx: AppContext, redirect_uri: str) -> str:
+def _state_lifetime(ctx: AppContext) -> timedelta:
+    return timedelta(seconds=ctx.settings.oauth_state_lifetime_s)
+
+
+def new_state(
+    ctx: AppContext, redirect_uri: str, *, browser_hash: str | None = None, invited: bool = False
+) -> str:
+    """A fresh single-use state; ``browser_hash`` binds it to the browser that holds the nonce."""
     state = secrets.token_urlsafe(24)
     now = ctx.clock()
-    with ctx.db.transaction() as session:
-        session.execute(delete(OAuthState).where(OAuthState.created_at < now - STATE_LIFETIME))
-        session.add(OAuthState(state=state, redirect_uri=redirect_uri, created_at=now))
+    pending = oauth_states.PendingState(redirect_uri, browser_hash, invited)
+    oauth_states.add(ctx.db, state, pending, now, expired_before=now - _state_lifetime(ctx))
     return state
 
 
-def consume_state(ctx: AppContext, state: str) -> None:
-    """A state is valid once, for ten minutes; anything else is a possible forgery."""
+def consume_state(
+    ctx: AppContext, state: str, *, browser_hash: str | None = None
+) -> oauth_states.PendingState:
+    """A state is valid once, for ``oauth_state_lifetime_s``, from the browser that started it
+    (the loopback flow has none); anything else is a possible forgery."""
     now = ctx.clock()
-    with ctx.db.transaction() as session:
-        row = session.get(OAuthState, state)
-        if row is None or row.used_at is not None or row.created_at < now - STATE_LIFETIME:
-            raise ConnectError(
-                "the OAuth state does not match a pending connection (expired, reused or forged); "
-                "start again with: strava-rehab connect"
-            )
-        row.used_at = now
+    pending = oauth_states.take(
+        ctx.db, state, now, created_after=now - _state_lifetime(ctx), browser_hash=browser_hash
+    )
+    if pending is None:
+        raise ConnectError(
+            "the OAuth state does not match a pending connection started here (expired, reused, "
+            "forged, or begun in another browser); start again with: strava-rehab connect"
+        )
+    return pending
 
 
 def store_grant(ctx: AppContext, grant: TokenGrant, scope: str) -> ConnectResult:
@@ -113,17 +123,20 @@ def store_grant(ctx: AppContext, grant: TokenGrant, scope: str) -> ConnectResult
     return ConnectResult(row.id, name, granted, missing, reconnected)
 
 
-def complete_connect(ctx: AppContext, code: str, scope: str, state: str | None) -> ConnectResult:
-    if state is not None:
-        consume_state(ctx, state)
+def exchange_code(ctx: AppContext, code: str) -> TokenGrant:
     try:
-        grant = ctx.app().exchange_code(code)
+        return ctx.app().exchange_code(code)
     except (BadRequest, Unauthorized) as exc:
         raise ConnectError(
             f"Strava refused the authorization code ({exc}); codes are single-use and expire "
             "quickly: run strava-rehab connect again"
         ) from None
-    return store_grant(ctx, grant, scope or "read")
+
+
+def complete_connect(ctx: AppContext, code: str, scope: str, state: str | None) -> ConnectResult:
+    if state is not None:
+        consume_state(ctx, state)
+    return store_grant(ctx, exchange_code(ctx, code), scope or "read")
 
 
 def mark_disconnected(ctx: AppContext, athlete_id: int, why: str) -> None:

@@ -3,145 +3,113 @@
 Events carry ids only and no signature, so they are treated as hints: the worker re-fetches
 through the API with the owner's token. Strava retries up to three times and one save can fire
 several events, so the inbox is unique on the event's identity and duplicates are dropped.
+Events for another subscription or for an athlete this install does not know are not stored,
+only counted (``status`` shows the counts); processed events are pruned after
+``worker.inbox_retention_days``.
+
+The event model is :mod:`strava_rehab.strava.events`, the storage
+:mod:`strava_rehab.db.inbox_store`, the subscription and its secrets
+:mod:`strava_rehab.services.subscription`.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select, true
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from strava_rehab.context import AppContext
-from strava_rehab.db.engine import affected
-from strava_rehab.db.models import AppState, Athlete, WebhookEvent
-from strava_rehab.errors import UserFacingError, entry_path
+from strava_rehab.db import app_state, gateway, inbox_store
+from strava_rehab.db.models import WebhookEvent
 from strava_rehab.services import connect as athletes
+from strava_rehab.services import subscription, sync
 from strava_rehab.services import suggest as post_run
-from strava_rehab.services import sync
 from strava_rehab.strava.errors import (
     AthleteDisconnected,
     RateLimitReached,
     StravaError,
 )
+from strava_rehab.strava.events import EventPayload
 
 log = logging.getLogger(__name__)
 
-SUBSCRIPTION_KEY = "push_subscription"
 MAX_ATTEMPTS = 5
+IGNORED_KEY = "webhook_ignored"
+UNKNOWN_ATHLETE = "unknown_athlete"
+OTHER_SUBSCRIPTION = "other_subscription"
 
 
-class EventPayload(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+@dataclass(frozen=True)
+class Receipt:
+    """What became of an event: stored, a duplicate, or ignored (and why). Truthy if stored."""
 
-    object_type: Literal["activity", "athlete"]
-    object_id: int
-    aspect_type: Literal["create", "update", "delete"]
-    owner_id: int
-    subscription_id: int
-    event_time: int
-    updates: dict[str, Any] = Field(default_factory=dict)
+    stored: bool
+    ignored: str | None = None
 
+    def __bool__(self) -> bool:
+        return self.stored
 
-class InvalidEvent(UserFacingError, ValueError):
-    """The body is not a Strava event; the message says which field is wrong."""
-
-
-def parse_event(body: Any) -> EventPayload:
-    try:
-        return EventPayload.model_validate(body)
-    except ValidationError as exc:
-        fields = ", ".join(
-            f"{entry_path(e['loc']) if e['loc'] else 'body'}: {e['msg']}"
-            for e in exc.errors(include_input=False)
-        )
-        raise InvalidEvent(f"not a Strava event ({fields})") from None
-
-
-def stored_subscription(ctx: AppContext) -> dict[str, Any] | None:
-    with ctx.db.transaction() as session:
-        row = session.get(AppState, SUBSCRIPTION_KEY)
-        return dict(row.value) if row else None
-
-
-def save_subscription(ctx: AppContext, value: dict[str, Any] | None) -> None:
-    with ctx.db.transaction() as session:
-        row = session.get(AppState, SUBSCRIPTION_KEY)
-        if value is None:
-            if row is not None:
-                session.delete(row)
-            return
-        if row is None:
-            row = AppState(key=SUBSCRIPTION_KEY)
-            session.add(row)
-        row.value = value
-        row.updated_at = ctx.clock()
-
-
-def verify_token_matches(expected: str, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+    @property
+    def duplicate(self) -> bool:
+        return not self.stored and self.ignored is None
 
 
 def record_event(
     ctx: AppContext,
     event: EventPayload,
     on_stored: Callable[[Session, EventPayload], None] | None = None,
-) -> bool:
-    """Store the event; False if it is a duplicate or not for our subscription.
+) -> Receipt:
+    """Store the event unless it is a duplicate, for another subscription or a stranger.
 
-    One short transaction: Strava wants its 200 within 2 s, whatever the worker is doing.
-    ``on_stored`` runs inside it for a new event (the distributed runner queues its job there,
-    so the event row and its job commit together or not at all).
+    Short reads and one short transaction: Strava wants its 200 within 2 s, whatever the worker
+    is doing. An ignored event is answered 200 too (so Strava does not retry it) and counted.
+    ``on_stored`` runs inside the storing transaction for a new event (the distributed runner
+    queues the event's job there).
     """
-    with ctx.db.transaction() as session:
-        subscription = session.get(AppState, SUBSCRIPTION_KEY)
-        if subscription is not None and int(subscription.value["id"]) != event.subscription_id:
-            log.warning(
-                "ignoring an event for subscription %s (ours is %s)",
-                event.subscription_id,
-                subscription.value["id"],
-            )
-            return False
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        result = session.execute(
-            insert(WebhookEvent)
-            .values(
-                subscription_id=event.subscription_id,
-                object_type=event.object_type,
-                object_id=event.object_id,
-                aspect_type=event.aspect_type,
-                owner_id=event.owner_id,
-                event_time=event.event_time,
-                updates=event.updates,
-                received_at=ctx.clock(),
-                attempts=0,
-                last_error="",
-            )
-            .on_conflict_do_nothing()
+    ours = subscription.stored_subscription(ctx)
+    if ours is not None and int(ours["id"]) != event.subscription_id:
+        log.warning(
+            "ignoring an event for subscription %s (ours is %s)", event.subscription_id, ours["id"]
         )
-        stored = bool(affected(result))
-        if stored and on_stored is not None:
-            on_stored(session, event)
-        return stored
+        return _ignored(ctx, OTHER_SUBSCRIPTION)
+    if gateway.athlete(ctx.db, event.owner_id) is None:
+        # Not one of ours: nothing to fetch, and nothing to delete on a deauthorization.
+        log.info("ignoring an event for athlete %s, who is not connected here", event.owner_id)
+        return _ignored(ctx, UNKNOWN_ATHLETE)
+    return Receipt(stored=inbox_store.add_event(ctx.db, event, ctx.clock(), on_stored))
+
+
+def _ignored(ctx: AppContext, reason: str) -> Receipt:
+    app_state.bump(ctx.db, IGNORED_KEY, reason, ctx.clock())
+    return Receipt(stored=False, ignored=reason)
+
+
+def ignored_counts(ctx: AppContext) -> dict[str, Any]:
+    """``{"unknown_athlete": n, "other_subscription": n, "last_at": iso}`` (zeros if none)."""
+    counts = app_state.get(ctx.db, IGNORED_KEY) or {}
+    return {
+        UNKNOWN_ATHLETE: int(counts.get(UNKNOWN_ATHLETE, 0)),
+        OTHER_SUBSCRIPTION: int(counts.get(OTHER_SUBSCRIPTION, 0)),
+        "last_at": counts.get("last_at"),
+    }
 
 
 @dataclass
 class InboxReport:
     processed: int = 0
     failed: int = 0
+    pruned: int = 0
     touched_athletes: set[int] = field(default_factory=set)
     resume_at: datetime | None = None
 
     def summary(self) -> str:
-        return f"inbox: {self.processed} processed, {self.failed} failed"
+        pruned = f", {self.pruned} old events pruned" if self.pruned else ""
+        return f"inbox: {self.processed} processed, {self.failed} failed{pruned}"
 
 
 def _handle(ctx: AppContext, event: WebhookEvent) -> int | None:
@@ -151,10 +119,8 @@ def _handle(ctx: AppContext, event: WebhookEvent) -> int | None:
             athletes.delete_athlete_data(ctx, event.owner_id)
             log.info("athlete %s deauthorized the app: all their data deleted", event.owner_id)
         return None
-    with ctx.db.read() as session:
-        athlete = session.get(Athlete, event.owner_id)
-        known = athlete is not None and athlete.status == "connected"
-    if not known:
+    athlete = gateway.athlete(ctx.db, event.owner_id)
+    if athlete is None or athlete.status != "connected":
         return None
     if event.aspect_type == "delete":
         sync.forget_activity(ctx, event.object_id)
@@ -164,36 +130,23 @@ def _handle(ctx: AppContext, event: WebhookEvent) -> int | None:
     return event.owner_id
 
 
-def _pending(ctx: AppContext, limit: int, owner_id: int | None = None) -> list[WebhookEvent]:
-    with ctx.db.read() as session:
-        events = session.scalars(
-            select(WebhookEvent)
-            .where(WebhookEvent.processed_at.is_(None))
-            .where(true() if owner_id is None else WebhookEvent.owner_id == owner_id)
-            .order_by(WebhookEvent.event_time, WebhookEvent.id)
-            .limit(limit)
-        ).all()
-        for event in events:
-            session.expunge(event)
-        return list(events)
+def _settle(ctx: AppContext, event: WebhookEvent, error: str | None, final: bool) -> None:
+    inbox_store.settle(
+        ctx.db, event.id, error, final=final, max_attempts=MAX_ATTEMPTS, now=ctx.clock()
+    )
 
 
-def _settle(ctx: AppContext, event: WebhookEvent, error: str | None, final: bool) -> bool:
-    with ctx.db.transaction() as session:
-        row = session.get(WebhookEvent, event.id)
-        if row is None:  # the athlete's data (events included) was deleted
-            return True
-        row.attempts += 1
-        if final or row.attempts >= MAX_ATTEMPTS:
-            row.processed_at = ctx.clock()
-        row.last_error = (error or "")[:500]
-    return error is None
+def prune_processed(ctx: AppContext) -> int:
+    """Delete events processed longer ago than ``worker.inbox_retention_days``."""
+    keep = timedelta(days=ctx.settings.worker.inbox_retention_days)
+    return inbox_store.prune_processed(ctx.db, ctx.clock() - keep)
 
 
 def process_inbox(
     ctx: AppContext, *, batch: int = 100, max_batches: int = 20, owner_id: int | None = None
 ) -> InboxReport:
-    """Drain the inbox: apply each event, then one suggestion pass per athlete touched.
+    """Drain the inbox: apply each event, then one suggestion pass per athlete touched; then
+    prune what was processed longer ago than the retention period.
 
     ``owner_id`` drains one athlete's events only (the distributed runner's per-athlete job).
 
@@ -203,7 +156,7 @@ def process_inbox(
     report = InboxReport()
     seen: set[int] = set()
     for _ in range(max_batches):
-        pending = [e for e in _pending(ctx, batch, owner_id) if e.id not in seen]
+        pending = [e for e in inbox_store.pending(ctx.db, batch, owner_id) if e.id not in seen]
         if not pending:
             break
         touched: set[int] = set()
@@ -237,47 +190,5 @@ def process_inbox(
         report.touched_athletes |= touched
         if report.resume_at is not None:
             break
+    report.pruned = prune_processed(ctx)
     return report
-
-
-SECRETS_KEY = "webhook_secrets"
-
-
-def webhook_secrets(ctx: AppContext) -> tuple[str, str]:
-    """``(path_token, verify_token)``: from the settings, or generated once and kept."""
-    settings = ctx.settings
-    if settings.webhook_path_token and settings.webhook_verify_token:
-        return (
-            settings.webhook_path_token.get_secret_value(),
-            settings.webhook_verify_token.get_secret_value(),
-        )
-    import secrets as _secrets
-
-    with ctx.db.transaction() as session:
-        row = session.get(AppState, SECRETS_KEY)
-        if row is None:
-            row = AppState(
-                key=SECRETS_KEY,
-                value={
-                    "path_token": _secrets.token_urlsafe(18),
-                    "verify_token": _secrets.token_urlsafe(18),
-                },
-                updated_at=ctx.clock(),
-            )
-            session.add(row)
-        path_token = (
-            settings.webhook_path_token.get_secret_value()
-            if settings.webhook_path_token
-            else str(row.value["path_token"])
-        )
-        verify = (
-            settings.webhook_verify_token.get_secret_value()
-            if settings.webhook_verify_token
-            else str(row.value["verify_token"])
-        )
-        return path_token, verify
-
-
-def callback_url(ctx: AppContext) -> str:
-    path_token, _ = webhook_secrets(ctx)
-    return f"{ctx.settings.public_url.rstrip('/')}/strava/webhook/{path_token}"

@@ -15,7 +15,7 @@ from strava_rehab.db import gateway
 from strava_rehab.db.models import Activity, SuggestionRow
 from strava_rehab.load import LoadReport, analyze
 from strava_rehab.redact import mask_subscription
-from strava_rehab.services import inbox
+from strava_rehab.services import inbox, subscription
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
 from strava_rehab.worker import health_path
 
@@ -77,6 +77,7 @@ def install_status(ctx: AppContext) -> dict[str, Any]:
         "inbox_pending": counts.inbox_pending,
         "outbox": dict(counts.outbox),
         # The callback URL carries the path token that authenticates Strava: never show it.
-        "subscription": mask_subscription(inbox.stored_subscription(ctx)),
+        "subscription": mask_subscription(subscription.stored_subscription(ctx)),
         "worker_health": health,
+        "webhook_ignored": inbox.ignored_counts(ctx),
     }

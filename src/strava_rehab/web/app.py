@@ -4,12 +4,19 @@ The webhook only stores the event and answers (Strava wants a 200 within 2 s); t
 worker is woken to process it. No page shows any athlete's Strava data: the agreement allows
 showing data only to its own athlete, and the product's output lives in their own activity and
 notifications.
+
+Everything here faces the internet: every response gets the security headers and every body
+the size cap of :mod:`strava_rehab.web.security`; webhook bodies are validated by
+:mod:`strava_rehab.strava.events`; ``/connect`` is throttled per client address
+(:mod:`strava_rehab.web.throttle`) and bound to the browser by a cookie
+(:mod:`strava_rehab.services.web_connect`).
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -22,6 +29,10 @@ from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
+from strava_rehab.services import subscription, web_connect
+from strava_rehab.strava.events import EventPayload, InvalidEvent, parse_event_body
+from strava_rehab.web.security import SecurityMiddleware, security_headers
+from strava_rehab.web.throttle import Throttle
 from strava_rehab.worker import Worker, health_path
 
 log = logging.getLogger(__name__)
@@ -29,19 +40,36 @@ log = logging.getLogger(__name__)
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>strava-rehab</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;
-line-height:1.5}}a.button{{background:#FC4C02;color:#fff;padding:.7rem 1.2rem;border-radius:4px;
-text-decoration:none;font-weight:600}}small{{color:#555}}</style></head><body>{body}
+line-height:1.5}}.button{{background:#FC4C02;color:#fff;padding:.7rem 1.2rem;border-radius:4px;
+border:0;font:inherit;text-decoration:none;font-weight:600}}small{{color:#555}}</style></head>
+<body>{body}
 <p><small>Powered by Strava. Education, not diagnosis.</small></p></body></html>"""
 
 
-def page(body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(PAGE.format(body=body), status_code=status)
+# The browser that started a connection holds this cookie (its hash is in the state's row).
+CONNECT_COOKIE = "strava_rehab_connect"
+CONNECT_COOKIE_PATH = "/connect"
+# Longer than anything Strava sends back; a longer value is not from Strava.
+MAX_CALLBACK_PARAM = 255
+
+
+def page(body: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(PAGE.format(body=body), status_code=status, headers=headers)
+
+
+def not_connected(reason: str, status: int = 400) -> HTMLResponse:
+    """A refusal as a sentence (a service's message starts lower-case and has no full stop)."""
+    sentence = reason[:1].upper() + reason[1:].rstrip(".") + "."
+    return page(
+        f"<h1>Not connected</h1><p>{html.escape(sentence)}</p><p><a href='/'>Start again</a></p>",
+        status,
+    )
 
 
 class JobQueue(Protocol):
     """The distributed runner's side of the web app (``strava_rehab.distributed``)."""
 
-    def event_stored(self, session: Session, event: webhooks.EventPayload) -> None: ...
+    def event_stored(self, session: Session, event: EventPayload) -> None: ...
 
     def athlete_connected(self, ctx: AppContext, athlete_id: int) -> None: ...
 
@@ -59,8 +87,18 @@ def create_app(
             if worker is not None:
                 worker.shutdown()
 
-    app = FastAPI(title="strava-rehab", docs_url=None, redoc_url=None, lifespan=lifespan)
-    path_token, verify_token = webhooks.webhook_secrets(ctx)
+    app = FastAPI(
+        title="strava-rehab", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    settings = ctx.settings
+    app.add_middleware(
+        SecurityMiddleware,
+        headers=security_headers(public_url=settings.public_url, strava_url=settings.strava_url),
+        max_body_bytes=settings.web_max_body_bytes,
+    )
+    path_token, verify_token = subscription.webhook_secrets(ctx)
+    throttle = Throttle(settings.connect_attempts_per_minute, lambda: ctx.clock().timestamp())
+    secure_cookie = settings.public_url.startswith("https://")
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -77,61 +115,110 @@ def create_app(
 
     @app.get("/strava/webhook/{token}")
     def webhook_validation(token: str, request: Request) -> Response:
-        if not webhooks.verify_token_matches(path_token, token):
+        if not subscription.verify_token_matches(path_token, token):
             return JSONResponse({"error": "not found"}, status_code=404)
         params = request.query_params
         if params.get("hub.mode") != "subscribe" or "hub.challenge" not in params:
             return JSONResponse({"error": "expected hub.mode=subscribe and hub.challenge"}, 400)
-        if not webhooks.verify_token_matches(verify_token, params.get("hub.verify_token")):
+        if len(params["hub.challenge"]) > MAX_CALLBACK_PARAM:
+            return JSONResponse({"error": "hub.challenge is too long"}, 400)
+        if not subscription.verify_token_matches(verify_token, params.get("hub.verify_token")):
             return JSONResponse({"error": "verify token mismatch"}, status_code=403)
         return JSONResponse({"hub.challenge": params["hub.challenge"]})
 
     @app.post("/strava/webhook/{token}")
     async def webhook_event(token: str, request: Request) -> Response:
-        if not webhooks.verify_token_matches(path_token, token):
+        if not subscription.verify_token_matches(path_token, token):
             return JSONResponse({"error": "not found"}, status_code=404)
         try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
-        try:
-            event = webhooks.parse_event(body)
-        except webhooks.InvalidEvent as exc:
+            # The body is capped by the middleware; the depth and every field are checked here.
+            event = parse_event_body(await request.body())
+        except InvalidEvent as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         from starlette.concurrency import run_in_threadpool
 
         # Distributed: the event's job is queued in the transaction that stores the event.
         on_stored = queue.event_stored if queue is not None else None
-        stored = await run_in_threadpool(webhooks.record_event, ctx, event, on_stored)
-        if stored and worker is not None:
+        receipt = await run_in_threadpool(webhooks.record_event, ctx, event, on_stored)
+        if receipt.stored and worker is not None:
             worker.wake("inbox")
-        return JSONResponse({"ok": True, "duplicate": not stored})
+        # Ignored events get a 200 too: Strava would only retry them.
+        return JSONResponse(
+            {"ok": True, "duplicate": receipt.duplicate, "ignored": receipt.ignored}
+        )
 
     @app.get("/")
     def home() -> HTMLResponse:
+        invite_only = settings.connect_invitation_code is not None
+        connect = (
+            "<form method='get' action='/connect'><p><label>Invitation code "
+            "<input name='invite' autocomplete='off' required></label></p>"
+            "<p><button class='button' type='submit'>Connect with Strava</button></p></form>"
+            if invite_only and not settings.connect_allowed_athletes
+            else "<p><a class='button' href='/connect'>Connect with Strava</a></p>"
+        )
         return page(
             "<h1>strava-rehab</h1><p>Finds risky mileage spikes in your runs, reads the pain you "
             "log, and writes evidence-based rehab and prevention suggestions back to your own "
-            "activity.</p><p><a class='button' href='/connect'>Connect with Strava</a></p>"
+            f"activity.</p>{connect}"
         )
 
     def redirect_uri() -> str:
-        return ctx.settings.public_url.rstrip("/") + "/connect/callback"
+        return settings.public_url.rstrip("/") + "/connect/callback"
 
     @app.get("/connect")
-    def connect_start() -> Response:
-        state = athletes.new_state(ctx, redirect_uri())
-        return RedirectResponse(
-            ctx.app().authorize_url(redirect_uri(), ctx.settings.scopes, state, "force"), 302
+    def connect_start(request: Request, invite: str | None = None) -> Response:
+        client = request.client.host if request.client else "unknown"
+        wait = throttle.wait_s(client)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            return page(
+                "<h1>Too many attempts</h1><p>Too many connection attempts from your address; "
+                f"try again in {seconds} s.</p>",
+                429,
+                {"Retry-After": str(seconds)},
+            )
+        if invite is not None and len(invite) > MAX_CALLBACK_PARAM:
+            return not_connected("That invitation code is not valid.", 403)
+        try:
+            started = web_connect.start(ctx, redirect_uri(), invite)
+        except web_connect.NotInvited as exc:
+            return not_connected(str(exc), 403)
+        response = RedirectResponse(started.authorize_url, 302)
+        response.set_cookie(
+            CONNECT_COOKIE,
+            started.browser_nonce,
+            max_age=settings.oauth_state_lifetime_s,
+            path=CONNECT_COOKIE_PATH,
+            secure=secure_cookie,
+            httponly=True,
+            samesite="lax",
         )
+        return response
 
     @app.get("/connect/callback")
     def connect_callback(
+        request: Request,
         code: str | None = None,
         scope: str = "",
         state: str | None = None,
         error: str | None = None,
     ) -> HTMLResponse:
+        response = _callback(request.cookies.get(CONNECT_COOKIE), code, scope, state, error)
+        response.delete_cookie(
+            CONNECT_COOKIE,
+            path=CONNECT_COOKIE_PATH,
+            secure=secure_cookie,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    def _callback(
+        nonce: str | None, code: str | None, scope: str, state: str | None, error: str | None
+    ) -> HTMLResponse:
+        if any(len(v or "") > MAX_CALLBACK_PARAM for v in (code, scope, state, error)):
+            return not_connected("The answer from Strava is malformed (a value is too long).")
         if error or not code or not state:
             reason = html.escape(error or "no code or state in the answer")
             return page(
@@ -140,7 +227,16 @@ def create_app(
                 400,
             )
         try:
-            result = athletes.complete_connect(ctx, code, scope, state)
+            result = web_connect.finish(
+                ctx,
+                code=code,
+                scope=scope,
+                state=state,
+                browser_nonce=nonce,
+                redirect_uri=redirect_uri(),
+            )
+        except web_connect.NotAllowed as exc:
+            return not_connected(str(exc), 403)
         except athletes.ConnectError as exc:
             return page(f"<h1>Not connected</h1><p>{html.escape(str(exc))}</p>", 400)
         missing = "".join(
