@@ -20,11 +20,12 @@ from strava_rehab.strava.events import EventPayload
 PRUNE_BATCH = 500
 
 
+# Runs inside the transaction that stores a new event (the distributed runner queues its job).
+OnStored = Callable[[Session, EventPayload], None]
+
+
 def add_event(
-    db: Database,
-    event: EventPayload,
-    now: datetime,
-    on_stored: Callable[[Session, EventPayload], None] | None = None,
+    db: Database, event: EventPayload, now: datetime, on_stored: OnStored | None = None
 ) -> bool:
     """Store the event; False if the same event is already stored.
 

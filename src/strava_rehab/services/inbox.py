@@ -15,13 +15,9 @@ The event model is :mod:`strava_rehab.strava.events`, the storage
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from typing import Any
 
 from strava_rehab.context import AppContext
 from strava_rehab.db import app_state, gateway, inbox_store
@@ -62,7 +58,7 @@ class Receipt:
 def record_event(
     ctx: AppContext,
     event: EventPayload,
-    on_stored: Callable[[Session, EventPayload], None] | None = None,
+    on_stored: inbox_store.OnStored | None = None,
 ) -> Receipt:
     """Store the event unless it is a duplicate, for another subscription or a stranger.
 

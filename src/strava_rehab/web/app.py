@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
@@ -69,7 +68,8 @@ def not_connected(reason: str, status: int = 400) -> HTMLResponse:
 class JobQueue(Protocol):
     """The distributed runner's side of the web app (``strava_rehab.distributed``)."""
 
-    def event_stored(self, session: Session, event: EventPayload) -> None: ...
+    # Has the shape of ``db.inbox_store.OnStored``: called inside the event's transaction.
+    def event_stored(self, session: Any, event: EventPayload) -> None: ...
 
     def athlete_connected(self, ctx: AppContext, athlete_id: int) -> None: ...
 
