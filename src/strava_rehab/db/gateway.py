@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
-from strava_rehab.db.engine import Database
+from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import (
     Activity,
     Athlete,
     Delivery,
     FindingRow,
+    OAuthState,
     OutboxMessage,
     PainReportRow,
     ProtocolStateRow,
@@ -555,3 +556,164 @@ def ping(db: Database) -> str:
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok"
+
+
+# --- connecting athletes: OAuth states, grants and the token-refresh lease ------------------------
+
+
+def add_oauth_state(
+    db: Database, state: str, redirect_uri: str, now: datetime, lifetime: timedelta
+) -> None:
+    """Remember a pending authorization, and forget the ones older than ``lifetime``."""
+    with db.transaction() as session:
+        session.execute(delete(OAuthState).where(OAuthState.created_at < now - lifetime))
+        session.add(OAuthState(state=state, redirect_uri=redirect_uri, created_at=now))
+
+
+def use_oauth_state(db: Database, state: str, now: datetime, lifetime: timedelta) -> bool:
+    """Mark a pending authorization used: False if it is unknown, used already or expired."""
+    with db.transaction() as session:
+        row = session.get(OAuthState, state)
+        if row is None or row.used_at is not None or row.created_at < now - lifetime:
+            return False
+        row.used_at = now
+        return True
+
+
+@dataclass(frozen=True)
+class NewGrant:
+    """What an authorization gives us to keep: who, what they granted, their encrypted tokens."""
+
+    athlete_id: int
+    firstname: str
+    lastname: str
+    scopes: str
+    access_token: bytes
+    refresh_token: bytes
+    expires_at: datetime
+
+
+def athlete_count(db: Database) -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Athlete)) or 0)
+
+
+def store_grant(db: Database, grant: NewGrant, now: datetime, max_athletes: int) -> bool | None:
+    """Keep an athlete's grant: True if they were stored already (a reconnect), False if new,
+    None if they are new and the install already serves ``max_athletes``."""
+    with db.transaction() as session:
+        row = session.get(Athlete, grant.athlete_id)
+        reconnected = row is not None
+        if row is None:
+            if int(session.scalar(select(func.count()).select_from(Athlete)) or 0) >= max_athletes:
+                return None
+            row = Athlete(id=grant.athlete_id, connected_at=now)
+            session.add(row)
+        row.firstname = grant.firstname
+        row.lastname = grant.lastname
+        row.scopes = grant.scopes
+        row.access_token = grant.access_token
+        row.refresh_token = grant.refresh_token
+        row.expires_at = grant.expires_at
+        row.status = "connected"
+        row.status_message = ""
+        row.refresh_lease_until = None
+        row.updated_at = now
+    return reconnected
+
+
+def mark_athlete_disconnected(db: Database, athlete_id: int, message: str, now: datetime) -> None:
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is not None:
+            row.status = "disconnected"
+            row.status_message = message
+            row.refresh_lease_until = None
+            row.updated_at = now
+
+
+def delete_athlete(db: Database, athlete_id: int) -> bool:
+    """Delete the athlete and, by cascade, everything stored about them; False if unknown."""
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is None:
+            return False
+        session.delete(row)
+        # Events carry only ids, but they are still about this athlete.
+        session.execute(delete(WebhookEvent).where(WebhookEvent.owner_id == athlete_id))
+    return True
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    """An athlete's stored tokens (encrypted); ``claimed``: this caller holds the refresh lease."""
+
+    status: str
+    status_message: str
+    access_token: bytes
+    refresh_token: bytes
+    expires_at: datetime
+    claimed: bool
+
+
+def claim_token_refresh(
+    db: Database, athlete_id: int, now: datetime, refresh_before: datetime, lease: timedelta
+) -> StoredTokens | None:
+    """The athlete's tokens; if the access token expires before ``refresh_before``, also the
+    refresh lease unless another caller holds a live one (an atomic UPDATE, so two processes
+    never both refresh). None if the athlete is unknown."""
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is None:
+            return None
+        claimed = False
+        if row.status == "connected" and row.expires_at <= refresh_before:
+            claimed = bool(
+                affected(
+                    session.execute(
+                        update(Athlete)
+                        .where(Athlete.id == athlete_id)
+                        .where(
+                            (Athlete.refresh_lease_until.is_(None))
+                            | (Athlete.refresh_lease_until < now)
+                        )
+                        .values(refresh_lease_until=now + lease)
+                    )
+                )
+            )
+        return StoredTokens(
+            row.status,
+            row.status_message,
+            row.access_token,
+            row.refresh_token,
+            row.expires_at,
+            claimed,
+        )
+
+
+def store_refreshed_tokens(
+    db: Database,
+    athlete_id: int,
+    access_token: bytes,
+    refresh_token: bytes,
+    expires_at: datetime,
+    now: datetime,
+) -> bool:
+    """Keep the pair a refresh returned and release the lease; False if the athlete is gone."""
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is None:
+            return False
+        row.access_token = access_token
+        row.refresh_token = refresh_token
+        row.expires_at = expires_at
+        row.refresh_lease_until = None
+        row.updated_at = now
+    return True
+
+
+def release_token_refresh(db: Database, athlete_id: int) -> None:
+    with db.transaction() as session:
+        session.execute(
+            update(Athlete).where(Athlete.id == athlete_id).values(refresh_lease_until=None)
+        )

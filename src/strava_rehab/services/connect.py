@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import delete, select, update
-
 from strava_rehab.context import AppContext
-from strava_rehab.db.engine import affected
-from strava_rehab.db.models import Athlete, OAuthState, WebhookEvent
+from strava_rehab.db import gateway
+from strava_rehab.db.engine import Database
+from strava_rehab.db.models import Athlete
+from strava_rehab.db.token_vault import TokenVault
 from strava_rehab.errors import UserFacingError
-from strava_rehab.strava.api import TokenGrant
+from strava_rehab.strava.api import StravaApp, TokenGrant
 from strava_rehab.strava.errors import (
     AthleteDisconnected,
     BadRequest,
@@ -58,59 +58,51 @@ class ConnectResult:
 
 def new_state(ctx: AppContext, redirect_uri: str) -> str:
     state = secrets.token_urlsafe(24)
-    now = ctx.clock()
-    with ctx.db.transaction() as session:
-        session.execute(delete(OAuthState).where(OAuthState.created_at < now - STATE_LIFETIME))
-        session.add(OAuthState(state=state, redirect_uri=redirect_uri, created_at=now))
+    gateway.add_oauth_state(ctx.db, state, redirect_uri, ctx.clock(), STATE_LIFETIME)
     return state
 
 
 def consume_state(ctx: AppContext, state: str) -> None:
     """A state is valid once, for ten minutes; anything else is a possible forgery."""
-    now = ctx.clock()
-    with ctx.db.transaction() as session:
-        row = session.get(OAuthState, state)
-        if row is None or row.used_at is not None or row.created_at < now - STATE_LIFETIME:
-            raise ConnectError(
-                "the OAuth state does not match a pending connection (expired, reused or forged); "
-                "start again with: strava-rehab connect"
-            )
-        row.used_at = now
+    if not gateway.use_oauth_state(ctx.db, state, ctx.clock(), STATE_LIFETIME):
+        raise ConnectError(
+            "the OAuth state does not match a pending connection (expired, reused or forged); "
+            "start again with: strava-rehab connect"
+        )
 
 
 def store_grant(ctx: AppContext, grant: TokenGrant, scope: str) -> ConnectResult:
     if grant.athlete_id is None:
         raise ConnectError("Strava's token response carried no athlete; try connecting again")
     granted = tuple(sorted({part.strip() for part in scope.split(",") if part.strip()}))
-    now = ctx.clock()
     athlete = grant.athlete or {}
-    with ctx.db.transaction() as session:
-        row = session.get(Athlete, grant.athlete_id)
-        reconnected = row is not None
-        if row is None:
-            count = len(session.scalars(select(Athlete.id)).all())
-            if count >= ctx.settings.max_athletes:
-                raise ConnectError(
-                    f"this install already serves {count} athletes, the most allowed "
-                    f"(max_athletes={ctx.settings.max_athletes}; "
-                    "Strava's Standard tier allows 10). "
-                    "Disconnect one first, or raise the limit after Strava's review."
-                )
-            row = Athlete(id=grant.athlete_id, connected_at=now)
-            session.add(row)
-        row.firstname = str(athlete.get("firstname") or "")[:100]
-        row.lastname = str(athlete.get("lastname") or "")[:100]
-        row.scopes = ",".join(granted)
-        row.access_token = ctx.vault.encrypt(grant.access_token)
-        row.refresh_token = ctx.vault.encrypt(grant.refresh_token)
-        row.expires_at = grant.expires_at
-        row.status = "connected"
-        row.status_message = ""
-        row.refresh_lease_until = None
-        row.updated_at = now
+    firstname = str(athlete.get("firstname") or "")[:100]
+    lastname = str(athlete.get("lastname") or "")[:100]
+    reconnected = gateway.store_grant(
+        ctx.db,
+        gateway.NewGrant(
+            athlete_id=grant.athlete_id,
+            firstname=firstname,
+            lastname=lastname,
+            scopes=",".join(granted),
+            access_token=ctx.vault.encrypt(grant.access_token),
+            refresh_token=ctx.vault.encrypt(grant.refresh_token),
+            expires_at=grant.expires_at,
+        ),
+        ctx.clock(),
+        ctx.settings.max_athletes,
+    )
+    if reconnected is None:
+        count = gateway.athlete_count(ctx.db)
+        raise ConnectError(
+            f"this install already serves {count} athletes, the most allowed "
+            f"(max_athletes={ctx.settings.max_athletes}; "
+            "Strava's Standard tier allows 10). "
+            "Disconnect one first, or raise the limit after Strava's review."
+        )
     missing = {scope: effect for scope, effect in SCOPE_EFFECTS.items() if scope not in granted}
-    name = f"{row.firstname} {row.lastname}".strip() or str(row.id)
-    return ConnectResult(row.id, name, granted, missing, reconnected)
+    name = f"{firstname} {lastname}".strip() or str(grant.athlete_id)
+    return ConnectResult(grant.athlete_id, name, granted, missing, reconnected)
 
 
 def complete_connect(ctx: AppContext, code: str, scope: str, state: str | None) -> ConnectResult:
@@ -127,95 +119,101 @@ def complete_connect(ctx: AppContext, code: str, scope: str, state: str | None) 
 
 
 def mark_disconnected(ctx: AppContext, athlete_id: int, why: str) -> None:
-    with ctx.db.transaction() as session:
-        row = session.get(Athlete, athlete_id)
-        if row is not None:
-            row.status = "disconnected"
-            row.status_message = f"{why}; {RECONNECT_HINT}"
-            row.refresh_lease_until = None
-            row.updated_at = ctx.clock()
+    gateway.mark_athlete_disconnected(ctx.db, athlete_id, f"{why}; {RECONNECT_HINT}", ctx.clock())
     log.warning("athlete %s disconnected: %s; %s", athlete_id, why, RECONNECT_HINT)
 
 
 def scopes_of(ctx: AppContext, athlete_id: int) -> frozenset[str]:
-    with ctx.db.read() as session:
-        row = session.get(Athlete, athlete_id)
-        return frozenset(row.scopes.split(",")) if row else frozenset()
+    row = gateway.athlete(ctx.db, athlete_id)
+    return frozenset(row.scopes.split(",")) if row else frozenset()
+
+
+@dataclass
+class TokenKeeper:
+    """Hands out valid access tokens, refreshing them under the per-athlete lease.
+
+    Narrow on purpose: the database, the vault, the clock, and the Strava app, which is built
+    only when a refresh is due (it needs the app's credentials).
+    """
+
+    db: Database
+    vault: TokenVault
+    app: Callable[[], StravaApp]
+    clock: Callable[[], datetime]
+    margin: timedelta
+
+    def access_token(self, athlete_id: int, *, wait_s: float = 35.0) -> str:
+        """A valid access token, refreshed first if it expires within the margin."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            now = self.clock()
+            stored = gateway.claim_token_refresh(
+                self.db, athlete_id, now, now + self.margin, REFRESH_LEASE
+            )
+            if stored is None:
+                raise AthleteDisconnected(
+                    f"athlete {athlete_id} is not connected; {RECONNECT_HINT}"
+                )
+            if stored.status != "connected":
+                raise AthleteDisconnected(f"athlete {athlete_id}: {stored.status_message}")
+            if stored.expires_at - now > self.margin:
+                return self.vault.decrypt(stored.access_token)
+            if stored.claimed:
+                return self._refresh(athlete_id, self.vault.decrypt(stored.refresh_token))
+            # Someone else is refreshing this athlete right now: wait for their result.
+            if time.monotonic() > deadline:
+                raise AthleteDisconnected(
+                    f"athlete {athlete_id}: token refresh is stuck; try again"
+                )
+            time.sleep(0.1)
+
+    def _refresh(self, athlete_id: int, refresh_token: str) -> str:
+        try:
+            grant = self.app().refresh(refresh_token)
+        except (BadRequest, Unauthorized) as exc:
+            why = f"Strava refused to refresh the token ({exc})"
+            gateway.mark_athlete_disconnected(
+                self.db, athlete_id, f"{why}; {RECONNECT_HINT}", self.clock()
+            )
+            log.warning("athlete %s disconnected: %s; %s", athlete_id, why, RECONNECT_HINT)
+            raise AthleteDisconnected(
+                f"athlete {athlete_id}: token refused; {RECONNECT_HINT}"
+            ) from None
+        except StravaError:
+            gateway.release_token_refresh(self.db, athlete_id)
+            raise
+        stored = gateway.store_refreshed_tokens(
+            self.db,
+            athlete_id,
+            self.vault.encrypt(grant.access_token),
+            self.vault.encrypt(grant.refresh_token),
+            grant.expires_at,
+            self.clock(),
+        )
+        if not stored:  # disconnected while we refreshed
+            raise AthleteDisconnected(f"athlete {athlete_id} was disconnected")
+        log.info("refreshed the Strava token of athlete %s", athlete_id)
+        return grant.access_token
+
+
+def token_keeper(ctx: AppContext) -> TokenKeeper:
+    return TokenKeeper(
+        db=ctx.db,
+        vault=ctx.vault,
+        app=ctx.app,
+        clock=ctx.clock,
+        margin=timedelta(seconds=ctx.settings.token_refresh_margin_s),
+    )
 
 
 def access_token(ctx: AppContext, athlete_id: int, *, wait_s: float = 35.0) -> str:
     """A valid access token, refreshed first if it expires within the margin."""
-    margin = timedelta(seconds=ctx.settings.token_refresh_margin_s)
-    deadline = time.monotonic() + wait_s
-    while True:
-        now = ctx.clock()
-        with ctx.db.transaction() as session:
-            row = session.get(Athlete, athlete_id)
-            if row is None:
-                raise AthleteDisconnected(
-                    f"athlete {athlete_id} is not connected; {RECONNECT_HINT}"
-                )
-            if row.status != "connected":
-                raise AthleteDisconnected(f"athlete {athlete_id}: {row.status_message}")
-            if row.expires_at - now > margin:
-                return ctx.vault.decrypt(row.access_token)
-            taken = affected(
-                session.execute(
-                    update(Athlete)
-                    .where(Athlete.id == athlete_id)
-                    .where(
-                        (Athlete.refresh_lease_until.is_(None))
-                        | (Athlete.refresh_lease_until < now)
-                    )
-                    .values(refresh_lease_until=now + REFRESH_LEASE)
-                )
-            )
-            refresh_token = ctx.vault.decrypt(row.refresh_token)
-        if taken:
-            return _refresh(ctx, athlete_id, refresh_token)
-        # Someone else is refreshing this athlete right now: wait for their result.
-        if time.monotonic() > deadline:
-            raise AthleteDisconnected(f"athlete {athlete_id}: token refresh is stuck; try again")
-        time.sleep(0.1)
-
-
-def _refresh(ctx: AppContext, athlete_id: int, refresh_token: str) -> str:
-    try:
-        grant = ctx.app().refresh(refresh_token)
-    except (BadRequest, Unauthorized) as exc:
-        mark_disconnected(ctx, athlete_id, f"Strava refused to refresh the token ({exc})")
-        raise AthleteDisconnected(
-            f"athlete {athlete_id}: token refused; {RECONNECT_HINT}"
-        ) from None
-    except StravaError:
-        with ctx.db.transaction() as session:
-            session.execute(
-                update(Athlete).where(Athlete.id == athlete_id).values(refresh_lease_until=None)
-            )
-        raise
-    with ctx.db.transaction() as session:
-        row = session.get(Athlete, athlete_id)
-        if row is None:  # disconnected while we refreshed
-            raise AthleteDisconnected(f"athlete {athlete_id} was disconnected")
-        row.access_token = ctx.vault.encrypt(grant.access_token)
-        row.refresh_token = ctx.vault.encrypt(grant.refresh_token)
-        row.expires_at = grant.expires_at
-        row.refresh_lease_until = None
-        row.updated_at = ctx.clock()
-    log.info("refreshed the Strava token of athlete %s", athlete_id)
-    return grant.access_token
+    return token_keeper(ctx).access_token(athlete_id, wait_s=wait_s)
 
 
 def delete_athlete_data(ctx: AppContext, athlete_id: int) -> bool:
     """Delete everything stored about the athlete (Strava's agreement requires it on disconnect)."""
-    with ctx.db.transaction() as session:
-        row = session.get(Athlete, athlete_id)
-        if row is None:
-            return False
-        session.delete(row)
-        # Events carry only ids, but they are still about this athlete.
-        session.execute(delete(WebhookEvent).where(WebhookEvent.owner_id == athlete_id))
-    return True
+    return gateway.delete_athlete(ctx.db, athlete_id)
 
 
 def disconnect(ctx: AppContext, athlete_id: int) -> bool:
@@ -229,8 +227,7 @@ def disconnect(ctx: AppContext, athlete_id: int) -> bool:
 
 
 def connected_athletes(ctx: AppContext) -> list[Athlete]:
-    with ctx.db.read() as session:
-        return list(session.scalars(select(Athlete).order_by(Athlete.id)))
+    return gateway.all_athletes(ctx.db)
 
 
 def resolve_athlete(ctx: AppContext, athlete_id: int | None) -> list[int]:
@@ -244,9 +241,8 @@ def resolve_athlete(ctx: AppContext, athlete_id: int | None) -> list[int]:
 
 
 def token_expiry(ctx: AppContext, athlete_id: int) -> datetime | None:
-    with ctx.db.read() as session:
-        row = session.get(Athlete, athlete_id)
-        return row.expires_at if row else None
+    row = gateway.athlete(ctx.db, athlete_id)
+    return row.expires_at if row else None
 
 
 def connect_with_loopback(
