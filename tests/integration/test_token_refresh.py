@@ -76,7 +76,7 @@ def until(condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-def refreshes(sandbox: Sandbox) -> list[dict[str, Any]]:
+def token_posts(sandbox: Sandbox) -> list[dict[str, Any]]:
     return [c for c in sandbox.calls() if c["path"] == "/oauth/token"]
 
 
@@ -95,7 +95,7 @@ def test_a_refresh_processed_then_dropped_leaves_the_athlete_working_and_needing
     token = athletes.access_token(ctx, athlete_id)
 
     assert token == old_access  # still valid at Strava until it expires on its own
-    assert len(refreshes(sandbox)) == 2  # the lost one, and one deliberate try: no loop
+    assert len(token_posts(sandbox)) == 2  # the lost one, and one deliberate try: no loop
     row = row_of(ctx, athlete_id)
     assert row.status == "connected" and row.token_state == "lost"
     assert standing(ctx, athlete_id) == "needs_attention"
@@ -104,7 +104,7 @@ def test_a_refresh_processed_then_dropped_leaves_the_athlete_working_and_needing
     sandbox.add_activity(athlete_id, name="Run", sport_type="Run", distance=5000.0)
     report = sync_athlete(ctx, athlete_id)
     assert report.complete and report.created, report.error
-    assert refreshes(sandbox) == []
+    assert token_posts(sandbox) == []
     # Reconnecting clears it, and the refresh after that works as usual.
     athletes.connect_with_loopback(ctx, browser, timeout_s=10)
     assert standing(ctx, athlete_id) == "connected"
@@ -189,7 +189,7 @@ def test_after_a_lost_answer_the_pair_another_process_stored_wins(
     row = row_of(other, athlete_id)
     assert row.status == "connected" and row.token_state == "current"
     until(lambda: sandbox.traffic().refresh.total == 2)
-    assert len(refreshes(sandbox)) == 2  # the slow one and the other's: no third
+    assert len(token_posts(sandbox)) == 2  # the slow one and the other's: no third
 
 
 def ctx_ok(ctx: AppContext, athlete_id: int, token: str) -> bool:
@@ -298,3 +298,14 @@ def test_once_the_last_access_token_runs_out_the_athlete_needs_attention_not_dis
     )
     assert status.returncode == 0, status.stderr
     assert "1 needs_attention" in status.stdout
+
+
+def test_a_lost_answer_to_the_code_exchange_says_to_connect_again_without_resending_it(
+    ctx: AppContext, sandbox: Sandbox
+) -> None:
+    code = str(sandbox.issue_code(sandbox.seed_athlete_id)["code"])
+    sandbox.reset_calls()
+    sandbox.inject_fault("drop_after", path_prefix="/oauth/token", count=1)
+    with pytest.raises(athletes.ConnectError, match="cannot be used twice.*connect again"):
+        athletes.complete_connect(ctx, code, "read,activity:read_all,activity:write", None)
+    assert len(token_posts(sandbox)) == 1  # the single-use code was not sent again

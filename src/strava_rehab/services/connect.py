@@ -142,6 +142,10 @@ def complete_connect(ctx: AppContext, code: str, scope: str, state: str | None) 
             f"Strava refused the authorization code ({exc}); codes are single-use and expire "
             "quickly: run strava-rehab connect again"
         ) from None
+    except AnswerLost as exc:
+        raise ConnectError(
+            f"{exc}; the code cannot be used twice: run strava-rehab connect again"
+        ) from None
     return store_grant(ctx, grant, scope or "read")
 
 
@@ -222,7 +226,9 @@ class TokenKeeper:
             if stored.expires_at - now > self.margin:
                 return self.vault.decrypt(stored.access_token)
             if stored.token_state == gateway.REFRESH_LOST:
-                return self._while_valid(athlete_id, stored, self._needs_attention(athlete_id))
+                return self._while_valid(
+                    athlete_id, stored, self._needs_attention(athlete_id, stored)
+                )
             if stored.claimed:
                 return self._refresh(athlete_id, stored)
             # Someone else is refreshing this athlete right now: wait for their result.
@@ -315,7 +321,7 @@ class TokenKeeper:
             athlete_id,
             _lost_message(stored.expires_at, self.clock()),
         )
-        return self._while_valid(athlete_id, stored, self._needs_attention(athlete_id))
+        return self._while_valid(athlete_id, stored, self._needs_attention(athlete_id, stored))
 
     def _theirs(self, athlete_id: int, exc: StravaError) -> str:
         """Another process stored a new pair while we were refused: use it."""
@@ -324,9 +330,10 @@ class TokenKeeper:
             raise AthleteDisconnected(f"athlete {athlete_id} was disconnected") from None
         return self._while_valid(athlete_id, stored, exc)
 
-    def _needs_attention(self, athlete_id: int) -> TokenNeedsAttention:
-        row = gateway.athlete(self.db, athlete_id)
-        why = _lost_message(row.expires_at, self.clock()) if row else RECONNECT_HINT
+    def _needs_attention(
+        self, athlete_id: int, stored: gateway.StoredTokens
+    ) -> TokenNeedsAttention:
+        why = _lost_message(stored.expires_at, self.clock())
         return TokenNeedsAttention(f"athlete {athlete_id} needs attention: {why}")
 
     def _while_valid(
