@@ -38,7 +38,7 @@ INTO_MARGIN = SIX_HOURS - 300  # 300 s of access left: inside the 600 s refresh 
 KEY = Fernet.generate_key().decode()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Settings overrides for the database every process of a test shares."""
     if request.param == "sqlite":
