@@ -9,8 +9,8 @@ write lock across a Strava call.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -753,3 +753,198 @@ def delete_activity(db: Database, activity_id: int) -> bool:
     """Forget one activity (and, by cascade, what was derived from it); False if not stored."""
     with db.transaction() as session:
         return bool(affected(session.execute(delete(Activity).where(Activity.id == activity_id))))
+
+
+# --- connecting athletes: OAuth states, grants and the token-refresh lease ------------------------
+
+# Is the stored refresh token the one Strava last answered with (see services/connect.py)?
+REFRESH_CURRENT = "current"
+REFRESH_UNCONFIRMED = "unconfirmed"  # a refresh with it was sent; the answer is not stored (yet)
+REFRESH_LOST = "lost"  # unconfirmed, then refused: the pair Strava holds is lost to us
+
+
+@dataclass(frozen=True)
+class NewGrant:
+    """What an authorization gives us to keep: who, what they granted, their encrypted tokens."""
+
+    athlete_id: int
+    firstname: str
+    lastname: str
+    scopes: str
+    access_token: bytes
+    refresh_token: bytes
+    expires_at: datetime
+
+
+def athlete_count(db: Database) -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Athlete)) or 0)
+
+
+def store_grant(db: Database, grant: NewGrant, now: datetime, max_athletes: int) -> bool | None:
+    """Keep an athlete's grant: True if they were stored already (a reconnect), False if new,
+    None if they are new and the install already serves ``max_athletes``."""
+    with db.transaction() as session:
+        row = session.get(Athlete, grant.athlete_id)
+        reconnected = row is not None
+        if row is None:
+            if int(session.scalar(select(func.count()).select_from(Athlete)) or 0) >= max_athletes:
+                return None
+            row = Athlete(id=grant.athlete_id, connected_at=now)
+            session.add(row)
+        row.firstname = grant.firstname
+        row.lastname = grant.lastname
+        row.scopes = grant.scopes
+        row.access_token = grant.access_token
+        row.refresh_token = grant.refresh_token
+        row.expires_at = grant.expires_at
+        row.status = "connected"
+        row.status_message = ""
+        row.token_state = REFRESH_CURRENT
+        row.refresh_lease_until = None
+        row.updated_at = now
+    return reconnected
+
+
+def mark_athlete_disconnected(
+    db: Database, athlete_id: int, message: str, now: datetime, *, sent: bytes | None = None
+) -> bool:
+    """Mark the athlete disconnected; with ``sent`` (the stored refresh token Strava refused),
+    only if that is still the stored one. False if nothing was marked."""
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is None or (sent is not None and row.refresh_token != sent):
+            return False
+        row.status = "disconnected"
+        row.status_message = message
+        row.refresh_lease_until = None
+        row.updated_at = now
+    return True
+
+
+def delete_athlete(db: Database, athlete_id: int) -> bool:
+    """Delete the athlete and, by cascade, everything stored about them; False if unknown."""
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is None:
+            return False
+        session.delete(row)
+        # Events carry only ids, but they are still about this athlete.
+        session.execute(delete(WebhookEvent).where(WebhookEvent.owner_id == athlete_id))
+    return True
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    """An athlete's stored tokens (encrypted) and the state of the refresh token.
+
+    ``token_state`` is as it was before this call; ``claimed``: this caller now holds the refresh
+    lease (until ``lease_until``), and the stored state says "unconfirmed" until the caller
+    records Strava's answer.
+    """
+
+    status: str
+    status_message: str
+    access_token: bytes
+    refresh_token: bytes
+    expires_at: datetime
+    token_state: str
+    lease_until: datetime | None
+    claimed: bool
+
+
+def _stored_tokens(row: Athlete, claimed: bool) -> StoredTokens:
+    return StoredTokens(
+        row.status,
+        row.status_message,
+        row.access_token,
+        row.refresh_token,
+        row.expires_at,
+        row.token_state,
+        row.refresh_lease_until,
+        claimed,
+    )
+
+
+def stored_tokens(db: Database, athlete_id: int) -> StoredTokens | None:
+    with db.read() as session:
+        row = session.get(Athlete, athlete_id)
+        return None if row is None else _stored_tokens(row, claimed=False)
+
+
+def claim_token_refresh(
+    db: Database, athlete_id: int, now: datetime, refresh_before: datetime, lease: timedelta
+) -> StoredTokens | None:
+    """The athlete's tokens; if the access token expires before ``refresh_before``, also the
+    refresh lease unless another caller holds a live one (an atomic UPDATE, so two processes
+    never both refresh). A refresh token already refused ("lost") is never claimed. Claiming
+    marks the token "unconfirmed" in the same transaction, so a process killed while Strava
+    holds its refresh leaves that fact behind. None if the athlete is unknown."""
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is None:
+            return None
+        before = _stored_tokens(row, claimed=False)
+        claimed = False
+        if (
+            row.status == "connected"
+            and row.token_state != REFRESH_LOST
+            and row.expires_at <= refresh_before
+        ):
+            claimed = bool(
+                affected(
+                    session.execute(
+                        update(Athlete)
+                        .where(Athlete.id == athlete_id)
+                        .where(
+                            (Athlete.refresh_lease_until.is_(None))
+                            | (Athlete.refresh_lease_until < now)
+                        )
+                        .values(refresh_lease_until=now + lease, token_state=REFRESH_UNCONFIRMED)
+                    )
+                )
+            )
+        if not claimed:
+            return before
+        return replace(before, claimed=True, lease_until=now + lease)
+
+
+def store_refreshed_tokens(
+    db: Database,
+    athlete_id: int,
+    access_token: bytes,
+    refresh_token: bytes,
+    expires_at: datetime,
+    now: datetime,
+) -> bool:
+    """Keep the pair a refresh returned (now "current") and release the lease; False if the
+    athlete is gone."""
+    with db.transaction() as session:
+        row = session.get(Athlete, athlete_id)
+        if row is None:
+            return False
+        row.access_token = access_token
+        row.refresh_token = refresh_token
+        row.expires_at = expires_at
+        row.token_state = REFRESH_CURRENT
+        row.refresh_lease_until = None
+        row.updated_at = now
+    return True
+
+
+def release_token_refresh(
+    db: Database, athlete_id: int, sent: bytes, token_state: str, now: datetime
+) -> bool:
+    """Give the refresh lease back and record what is known of the refresh token ``sent`` (the
+    stored, encrypted value that was sent). A compare-and-set: if another process has stored a
+    new pair meanwhile, nothing is written and the answer is False."""
+    with db.transaction() as session:
+        return bool(
+            affected(
+                session.execute(
+                    update(Athlete)
+                    .where(Athlete.id == athlete_id, Athlete.refresh_token == sent)
+                    .values(refresh_lease_until=None, token_state=token_state, updated_at=now)
+                )
+            )
+        )

@@ -89,6 +89,11 @@ class Athlete(Base):
     refresh_lease_until: Mapped[datetime | None]
     connected_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Is the stored refresh token the one Strava last answered with? "current"; "unconfirmed"
+    # (a refresh with it was sent and its answer lost); "lost" (then refused: reconnect).
+    token_state: Mapped[str] = mapped_column(
+        String(20), default="current", server_default="current"
+    )
 
 
 class Activity(Base):

@@ -7,6 +7,7 @@ plain data, so the CLI and the web app only parse, call and print.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from strava_rehab.db import gateway
 from strava_rehab.db.models import Activity, SuggestionRow
 from strava_rehab.load import LoadReport, analyze
 from strava_rehab.redact import mask_subscription
-from strava_rehab.services import inbox, subscription
+from strava_rehab.services import connect, inbox, subscription
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
 from strava_rehab.worker import health_path
 
@@ -44,12 +45,13 @@ def activity_count(ctx: AppContext, athlete_id: int) -> int:
 
 def athletes_overview(ctx: AppContext) -> list[dict[str, Any]]:
     """Each athlete with their scopes and sync state."""
+    now = ctx.clock()
     return [
         {
             "athlete_id": a.id,
             "name": f"{a.firstname} {a.lastname}".strip(),
-            "status": a.status,
-            "message": a.status_message,
+            "status": connect.standing(a, now)[0],
+            "message": connect.standing(a, now)[1],
             "scopes": a.scopes.split(","),
             "last_sync_at": state.last_sync_at if state else None,
             "resume_at": state.resume_at if state else None,
@@ -71,7 +73,9 @@ def install_status(ctx: AppContext) -> dict[str, Any]:
     health_file = health_path(ctx)
     health = json.loads(health_file.read_text()) if health_file.exists() else None
     return {
-        "athletes": dict(counts.athletes),
+        "athletes": dict(
+            Counter(connect.standing(a, ctx.clock())[0] for a in gateway.all_athletes(ctx.db))
+        ),
         "max_athletes": ctx.settings.max_athletes,
         "rate_budget": {name: {"used": u, "limit": lim} for name, (u, lim) in budget.items()},
         "inbox_pending": counts.inbox_pending,

@@ -3,19 +3,25 @@
 The local date is derived from ``start_date`` (UTC) and the activity's ``timezone``: Strava's
 ``start_date_local`` carries a "Z" that is a lie, and bucketing days by UTC puts an evening run
 in Sydney on the wrong day.
+
+Payloads are validated with stravalib's own models (``SummaryActivity`` from the listing,
+``DetailedActivity`` from ``GET /activities/{id}``) and the columns are read from the model:
+its ``Timezone``, ``Distance`` and ``Duration`` types, ``start_date`` and the sport type. The raw
+JSON is kept in the row as it came, and the change hash is taken over it, so a stored hash never
+changes with a stravalib upgrade.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stravalib import model as strava_model
 
 from strava_rehab.db.models import Activity
+from strava_rehab.strava.errors import StravaError
 
 # The summary fields whose change means the detail (description, note) must be fetched again.
 _SUMMARY_KEYS = (
@@ -34,30 +40,49 @@ _SUMMARY_KEYS = (
 
 
 def parse_time(value: Any) -> datetime:
+    """An aware UTC instant from Strava's ISO text (or a datetime) in a raw listing item."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return _utc(value)
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
 
 
-def zone_of(timezone_field: str | None) -> ZoneInfo | None:
-    """``"(GMT+01:00) Europe/Berlin"`` -> ZoneInfo("Europe/Berlin")."""
-    if not timezone_field:
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class MalformedActivity(StravaError):
+    """Strava sent an activity without an id, an owner or a start date."""
+
+
+def summary_of(raw: dict[str, Any]) -> strava_model.SummaryActivity:
+    """Validate a SummaryActivity payload (raises pydantic's ValidationError if it is not one)."""
+    return strava_model.SummaryActivity.model_validate(raw)
+
+
+def detail_of(raw: dict[str, Any]) -> strava_model.DetailedActivity:
+    """Validate a DetailedActivity payload (``GET /activities/{id}``)."""
+    return strava_model.DetailedActivity.model_validate(raw)
+
+
+def zone_of(activity: strava_model.SummaryActivity) -> tzinfo | None:
+    """The activity's IANA zone from stravalib's ``Timezone`` ("(GMT+01:00) Europe/Berlin")."""
+    if not activity.timezone:
         return None
-    name = timezone_field.split(")")[-1].strip()
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return activity.timezone.timezone()
+    except ValueError:  # not a zone key at all (stravalib only catches unknown names)
         return None
 
 
-def local_date_of(raw: dict[str, Any]) -> date:
-    start = parse_time(raw["start_date"])
-    zone = zone_of(raw.get("timezone"))
+def local_date_of(activity: strava_model.SummaryActivity, start: datetime) -> date:
+    """The runner's calendar day of ``start`` (the activity's start_date, UTC)."""
+    zone = zone_of(activity)
     if zone is not None:
         return start.astimezone(zone).date()
-    if isinstance(raw.get("utc_offset"), int | float):
-        return (start + timedelta(seconds=float(raw["utc_offset"]))).date()
-    return parse_time(raw.get("start_date_local") or raw["start_date"]).date()
+    if activity.utc_offset is not None:
+        return (start + timedelta(seconds=activity.utc_offset)).date()
+    # The wall clock as Strava wrote it (its "Z" is not UTC): the last resort.
+    return (activity.start_date_local or start).date()
 
 
 def summary_hash(raw: dict[str, Any]) -> str:
@@ -65,30 +90,49 @@ def summary_hash(raw: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(picked, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def sport_of(raw: dict[str, Any]) -> str:
-    return str(raw.get("sport_type") or raw.get("type") or "Workout")
+def sport_of(activity: strava_model.SummaryActivity) -> str:
+    if activity.sport_type is not None:
+        return str(activity.sport_type.root)
+    if activity.type is not None:
+        return str(activity.type.root)
+    return "Workout"
 
 
 def apply_summary(
     row: Activity | None, raw: dict[str, Any], run_types: frozenset[str], now: datetime
 ) -> Activity:
-    """Create or update a row from a SummaryActivity payload (validated by stravalib's model)."""
-    strava_model.SummaryActivity.model_validate(raw)
+    """Create or update a row from a SummaryActivity payload, read through stravalib's model."""
+    return _apply(row, summary_of(raw), raw, run_types, now)
+
+
+def _apply(
+    row: Activity | None,
+    activity: strava_model.SummaryActivity,
+    raw: dict[str, Any],
+    run_types: frozenset[str],
+    now: datetime,
+) -> Activity:
+    owner = activity.athlete.id if activity.athlete is not None else None
+    if activity.id is None or owner is None or activity.start_date is None:
+        raise MalformedActivity(
+            f"Strava sent an activity without an id, owner or start date (id {activity.id})"
+        )
+    start = _utc(activity.start_date)
     if row is None:
-        row = Activity(id=int(raw["id"]), description=None, private_note=None, detail_hash=None)
-    row.athlete_id = int(raw["athlete"]["id"])
-    row.name = str(raw.get("name") or "")[:300]
-    row.sport_type = sport_of(raw)
+        row = Activity(id=activity.id, description=None, private_note=None, detail_hash=None)
+    row.athlete_id = owner
+    row.name = (activity.name or "")[:300]
+    row.sport_type = sport_of(activity)
     row.counted = row.sport_type in run_types
-    row.distance_m = float(raw.get("distance") or 0.0)
-    row.moving_time_s = int(raw.get("moving_time") or 0)
-    row.elapsed_time_s = int(raw.get("elapsed_time") or 0)
-    row.start_utc = parse_time(raw["start_date"])
-    row.local_date = local_date_of(raw)
-    row.timezone = str(raw.get("timezone") or "")[:80]
-    row.manual = bool(raw.get("manual"))
-    row.trainer = bool(raw.get("trainer"))
-    row.private = bool(raw.get("private"))
+    row.distance_m = float(activity.distance or 0.0)
+    row.moving_time_s = int(activity.moving_time or 0)
+    row.elapsed_time_s = int(activity.elapsed_time or 0)
+    row.start_utc = start
+    row.local_date = local_date_of(activity, start)
+    row.timezone = str(activity.timezone or "")[:80]
+    row.manual = bool(activity.manual)
+    row.trainer = bool(activity.trainer)
+    row.private = bool(activity.private)
     row.summary_hash = summary_hash(raw)
     row.raw_summary = raw
     row.synced_at = now
@@ -98,12 +142,13 @@ def apply_summary(
 def apply_detail(
     row: Activity, raw: dict[str, Any], run_types: frozenset[str], now: datetime
 ) -> None:
-    strava_model.DetailedActivity.model_validate(raw)
-    apply_summary(row, raw, run_types, now)
-    row.description = raw.get("description")
-    row.private_note = raw.get("private_note")
-    exertion = raw.get("perceived_exertion")
-    row.perceived_exertion = float(exertion) if isinstance(exertion, int | float) else None
+    """Update a row from a DetailedActivity payload: the summary fields, description, note."""
+    detail = detail_of(raw)
+    _apply(row, detail, raw, run_types, now)
+    row.description = detail.description
+    row.private_note = detail.private_note
+    exertion = detail.perceived_exertion
+    row.perceived_exertion = None if exertion is None else float(exertion)
     row.raw_detail = raw
     row.detail_hash = row.summary_hash
     row.detail_fetched_at = now

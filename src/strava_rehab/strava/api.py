@@ -64,9 +64,15 @@ class StravaApp:
         return f"{self.http.base}/oauth/authorize?{query}"
 
     def _token(self, grant: dict[str, str]) -> TokenGrant:
+        # Neither a single-use code nor a refresh token (rotated, the old one dead at once) may
+        # be sent twice blindly: a lost answer raises http.AnswerLost for the caller to handle.
         credentials = {"client_id": str(self.client_id), "client_secret": self._secret}
         response = self.http.request(
-            "POST", "/oauth/token", data={**credentials, **grant}, counted=False
+            "POST",
+            "/oauth/token",
+            data={**credentials, **grant},
+            counted=False,
+            idempotent=False,
         )
         return _grant(response.json())
 

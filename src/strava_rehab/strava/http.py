@@ -3,6 +3,12 @@
 Every call goes to the configured ``strava_url`` (the sandbox, www.strava.com, or the host
 announced for 2027). stravalib is used for its models only: its client hard-codes the host,
 sleeps for hours in its rate limiter, and stops paging at the first short page.
+
+A call that is not safe to repeat (``idempotent=False``: a token refresh, whose refresh token
+Strava rotates and kills at once, or a single-use code) is retried only when the request surely
+never reached Strava (the connection could not be made). After a timeout, a dropped connection
+or a 5xx the answer may be lost while Strava acted on it: that raises ``AnswerLost`` at once,
+and the caller decides what is safe (see ``services/connect.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from strava_rehab.strava.errors import (
     ApplicationInactive,
@@ -41,6 +48,19 @@ Method = Literal["GET", "POST", "PUT", "DELETE"]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class AnswerLost(TransientStravaError):
+    """The request may have reached Strava and been acted on, but its answer never arrived."""
+
+
+def _surely_unsent(exc: requests.RequestException) -> bool:
+    """True when the connection was never made, so Strava cannot have seen the request."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, NewConnectionError)
 
 
 def _error_fields(response: requests.Response) -> list[dict[str, Any]]:
@@ -112,8 +132,12 @@ class StravaHttp:
         data: Mapping[str, Any] | None = None,
         json: Any = None,
         counted: bool = True,
+        idempotent: bool = True,
     ) -> requests.Response:
-        """Send one logical call; ``counted`` calls (the API, not OAuth) spend the rate budget."""
+        """Send one logical call; ``counted`` calls (the API, not OAuth) spend the rate budget.
+
+        ``idempotent=False``: never repeat a request Strava may have acted on (``AnswerLost``).
+        """
         url = self.base + path
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         attempt = 0
@@ -133,6 +157,10 @@ class StravaHttp:
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure = f"{type(exc).__name__} on {method} {path}"
+                if not idempotent and not _surely_unsent(exc):
+                    raise AnswerLost(
+                        f"Strava's answer was lost ({failure}); it may have acted on the request"
+                    ) from None
                 if attempt >= self.max_retries:
                     raise TransientStravaError(
                         f"Strava did not answer ({failure}) after {attempt + 1} tries"
@@ -142,6 +170,11 @@ class StravaHttp:
                 continue
             if counted:
                 self.budget.observe(response.headers, self.clock())
+            if response.status_code >= 500 and not idempotent:
+                raise AnswerLost(
+                    f"Strava failed (HTTP {response.status_code} on {method} {path}); "
+                    "it may have acted on the request"
+                )
             if response.status_code >= 500 and attempt < self.max_retries:
                 self._backoff(attempt, f"HTTP {response.status_code} on {method} {path}")
                 attempt += 1
