@@ -11,10 +11,11 @@ from tests.integration.conftest import ContextFactory, browser, sandbox_ids, sto
 
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import upgrade
-from strava_rehab.db.models import SuggestionRow
+from strava_rehab.db.models import SuggestionRow, WebhookEvent
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.services import connect as athletes
-from strava_rehab.services import jobs
+from strava_rehab.services import inbox as webhooks
+from strava_rehab.services import jobs, sync
 from strava_rehab.settings import ConfigError
 from strava_rehab.text.description_block import START
 
@@ -70,3 +71,59 @@ def test_sync_suggest_and_write_back_on_postgresql(
         assert suggestion is not None and suggestion.protocol_id == "shin_splints"
     assert athletes.disconnect(ctx, athlete_id)
     assert stored_ids(ctx, athlete_id) == set()
+
+
+def test_a_post_run_job_finds_its_events_taken_and_still_suggests(
+    make_ctx: ContextFactory, sandbox: Sandbox, pg_url: str
+) -> None:
+    """A worker killed after settling an athlete's events and before the suggestion pass: the
+    retried job (or the one that superseded it) has no event left to apply, and must still run
+    the pass, or that run is never suggested (the distributed acceptance test lost two so)."""
+    from strava_rehab.distributed.app import build_app
+
+    ctx = make_ctx(
+        database_url=pg_url, secret_key=Fernet.generate_key().decode(), backfill_days=400
+    )
+    upgrade(ctx.db.engine)
+    athlete_id = athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id
+    distributed_cycle(ctx)
+    run = sandbox.add_activity(
+        athlete_id,
+        name="Run",
+        sport_type="Run",
+        distance=8000.0,
+        moving_time=2700,
+        description="left shin sore 4/10",
+    )
+    run_id = int(run["id"])
+    dapp = build_app(ctx.settings.model_copy(update={"runner": "procrastinate"}))
+    event = webhooks.EventPayload(
+        object_type="activity",
+        object_id=run_id,
+        aspect_type="create",
+        owner_id=athlete_id,
+        subscription_id=1,
+        event_time=int(sandbox.now().timestamp()),
+    )
+    assert webhooks.record_event(ctx, event, dapp.event_stored)  # and its post_run job
+    # The first worker applies and settles the event, then dies before the pass.
+    sync.fetch_one(ctx, athlete_id, run_id)
+    with ctx.db.transaction() as session:
+        for row in session.scalars(select(WebhookEvent)):
+            row.processed_at = ctx.clock()
+    try:
+        dapp.app.run_worker(
+            wait=False,
+            concurrency=1,
+            install_signal_handlers=False,
+            listen_notify=False,
+            delete_jobs="successful",
+        )
+    finally:
+        dapp.contexts.close()
+    with ctx.db.read() as session:
+        suggestion = session.scalar(
+            select(SuggestionRow).where(SuggestionRow.activity_id == run_id)
+        )
+    assert suggestion is not None and suggestion.protocol_id == "shin_splints"
+    assert START in sandbox.activity(run_id)["description"]
