@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,7 @@ def test_three_workers_one_killed_sync_and_suggest_like_embedded(
     opened: list[Any] = []
     web = spawn(env, logs / "serve.log", "serve", "--port", str(port))
     procs.append(web)
+    pool = ThreadPoolExecutor(max_workers=1)
     base = f"http://127.0.0.1:{port}"
     try:
 
@@ -249,8 +251,10 @@ def test_three_workers_one_killed_sync_and_suggest_like_embedded(
         engine = create_engine(pg_url)
         last: dict[str, Any] = {}
         settled = settled_check(engine, sb, last)
+        # The embedded pass runs alongside the workers (the world is the same until the burst).
+        embedded_pass = pool.submit(jobs.sync_and_suggest, embedded)
         wait_for(settled, 90, "the first syncs", last)
-        jobs.sync_and_suggest(embedded)
+        embedded_pass.result(timeout=120)
 
         # Tasks are slow enough that the kill lands while jobs run.
         sb.inject_fault("delay", path_prefix="/api/v3/activities/", count=100_000, delay_s=0.05)
@@ -290,8 +294,9 @@ def test_three_workers_one_killed_sync_and_suggest_like_embedded(
         workers[0].wait(10)
         sb.clear_faults()
 
+        embedded_pass = pool.submit(jobs.sync_and_suggest, embedded)  # the burst is all in
         wait_for(settled, 150, "the queue, the inbox and the outbox to drain", last)
-        jobs.sync_and_suggest(embedded)
+        embedded_pass.result(timeout=120)
         status = cli(env, "status").stdout
         assert "job queue:" in status
 
@@ -307,6 +312,7 @@ def test_three_workers_one_killed_sync_and_suggest_like_embedded(
             ctx.close()
         raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         for p in procs:
             if p.poll() is None:
                 p.kill()

@@ -223,7 +223,12 @@ def detailed_activities_since(db: Database, athlete_id: int, since: date) -> lis
 
 
 def suggestable_runs(db: Database, athlete_id: int, since: date) -> list[Activity]:
-    """Counted runs with their detail read, from ``since`` on, oldest first."""
+    """Counted runs with their detail read, from ``since`` on, oldest first.
+
+    Runs that start at the same second come in id order: each decision starts from the protocol
+    states the one before left, so the order must not be whatever the database returns for a
+    tie (on PostgreSQL that follows where an upsert last put the row).
+    """
     with db.read() as session:
         return list(
             session.scalars(
@@ -234,7 +239,7 @@ def suggestable_runs(db: Database, athlete_id: int, since: date) -> list[Activit
                     Activity.detail_hash.is_not(None),
                     Activity.local_date >= since,
                 )
-                .order_by(Activity.start_utc)
+                .order_by(Activity.start_utc, Activity.id)
             )
         )
 
@@ -362,7 +367,9 @@ def protocol_states(db: Database, athlete_id: int) -> list[ProtocolState]:
         return [
             protocol_state_of(row)
             for row in session.scalars(
-                select(ProtocolStateRow).where(ProtocolStateRow.athlete_id == athlete_id)
+                select(ProtocolStateRow)
+                .where(ProtocolStateRow.athlete_id == athlete_id)
+                .order_by(ProtocolStateRow.protocol_id)
             )
         ]
 

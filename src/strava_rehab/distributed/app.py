@@ -28,8 +28,9 @@ from strava_rehab.notify.outbox import send_pending
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs as services
+from strava_rehab.services import suggest
 from strava_rehab.settings import ConfigError, Settings
-from strava_rehab.strava.errors import RateLimitReached
+from strava_rehab.strava.errors import RateLimitReached, StravaError
 from strava_rehab.strava.events import EventPayload
 from strava_rehab.strava.rate_budget import BUCKETS
 
@@ -182,6 +183,15 @@ def _pending_events(ctx: AppContext, athlete_id: int) -> int:
         )
 
 
+def _suggestion_pass(ctx: AppContext, athlete_id: int) -> None:
+    try:
+        suggest.process_athlete(ctx, athlete_id)
+    except RateLimitReached:
+        raise
+    except StravaError as exc:  # as in process_inbox: the scheduled sync's pass finishes it
+        log.warning("post-run pass for athlete %s stopped: %s", athlete_id, exc)
+
+
 def _rate_limited(error: str) -> bool:
     return error.startswith("Strava rate limit reached")
 
@@ -223,6 +233,13 @@ def build_app(settings: Settings) -> DistributedApp:
         try:
             report = webhooks.process_inbox(ctx, owner_id=athlete_id)
             resume = report.resume_at
+            if resume is None and athlete_id not in report.touched_athletes:
+                # Nothing was left to apply, yet this job was queued for a reason: it is the
+                # retry of a job whose worker died after settling the events and before (or
+                # during) the suggestion pass, or the job that superseded it, or another job
+                # took the events first. The pass is idempotent, so run it: the work those
+                # events stand for is never lost.
+                _suggestion_pass(ctx, athlete_id)
         except RateLimitReached as exc:
             resume = exc.resume_at
         left = _pending_events(ctx, athlete_id)
