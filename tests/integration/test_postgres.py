@@ -20,6 +20,7 @@ from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs, sync
 from strava_rehab.services import suggest as post_run
 from strava_rehab.settings import ConfigError
+from strava_rehab.strava.events import EventPayload
 from strava_rehab.text.description_block import START
 
 pytestmark = pytest.mark.postgres
@@ -100,7 +101,7 @@ def test_a_post_run_job_finds_its_events_taken_and_still_suggests(
     )
     run_id = int(run["id"])
     dapp = build_app(ctx.settings.model_copy(update={"runner": "procrastinate"}))
-    event = webhooks.EventPayload(
+    event = EventPayload(
         object_type="activity",
         object_id=run_id,
         aspect_type="create",
