@@ -92,6 +92,8 @@ def distributed_env(
         "STRAVA_REHAB_DATABASE_URL": pg_url,
         "STRAVA_REHAB_SECRET_KEY": key,
         "STRAVA_REHAB_RUNNER": "procrastinate",
+        # Thirty athletes connect from one address here: lift the per-address throttle.
+        "STRAVA_REHAB_CONNECT_ATTEMPTS_PER_MINUTE": "600",
         "STRAVA_REHAB_STRAVA_URL": sb.url,
         "STRAVA_CLIENT_ID": str(CLIENT_ID),
         "STRAVA_CLIENT_SECRET": CLIENT_SECRET,

@@ -1,8 +1,8 @@
 """Migration 0008_protocol_phase_started: existing protocol states get the day their phase began.
 
-Rows are written at revision 0003 as an older release left them (no ``phase_started_on``, and
-``prior_states`` without it), then the database is upgraded and read back through the gateway,
-on SQLite and on PostgreSQL.
+Rows are written at the revision before it (0005_sync_cursor) as an older release left them (no
+``phase_started_on``, and ``prior_states`` without it), then the database is upgraded and read
+back through the gateway, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _seed_at_0003(db: Database) -> None:
 def check_upgrade(url: str) -> None:
     db = Database(url)
     try:
-        upgrade(db.engine, "0003")
+        upgrade(db.engine, "0005_sync_cursor")
         _seed_at_0003(db)
         upgrade(db.engine)
         states = {s.protocol_id: s for s in gateway.protocol_states(db, ATHLETE)}
@@ -132,7 +132,7 @@ def check_upgrade(url: str) -> None:
         # The state before day 21's run was phase 2, begun on day 14.
         assert [s.phase_started_on for s in prior[_day(21)]] == [_day(14)]
         # And back down again, then up: the round trip still works with data in place.
-        downgrade(db.engine, "0003")
+        downgrade(db.engine, "0005_sync_cursor")
         upgrade(db.engine)
         assert {s.protocol_id: s for s in gateway.protocol_states(db, ATHLETE)} == states
     finally:
