@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    # The runner's own page: how long a sign-in lasts, and how many weeks the load chart shows.
+    session_hours: float = Field(default=168.0, gt=0, le=24 * 90)
+    dashboard_weeks: int = Field(default=12, ge=1, le=520)
 
     @classmethod
     def settings_customise_sources(
