@@ -8,6 +8,7 @@ duplicate is possible in that one case; a loss is not).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -102,11 +103,14 @@ def send_pending(
     max_attempts: int = 8,
     retry_base_s: float = 30.0,
     limit: int = 50,
+    route: Callable[[int], Notifier] | None = None,
 ) -> OutboxReport:
+    """Send what is due; ``route`` picks a runner's own channel by athlete (else ``notifier``)."""
     report = OutboxReport()
     for message in _claim(db, now, limit):
         try:
-            notifier.send(message.title, message.body)
+            channel = notifier if route is None else route(message.athlete_id)
+            channel.send(message.title, message.body)
         except NotificationFailed as exc:
             error = str(exc)
         except Exception as exc:  # a channel's own bug must not stop the other messages

@@ -186,7 +186,9 @@ def _save_decision(
     )
     private = render_private(decision)
     message = None
-    if decision.kind != "none":
+    # A runner who chose "description only" on their page gets no notification.
+    wanted = gateway.runner_choices(ctx.db, activity.athlete_id).destination != "description"
+    if decision.kind != "none" and wanted:
         message = gateway.Message(
             dedupe_key=f"suggestion:{activity.id}:{_hash(private)[:16]}",
             kind="suggestion",

@@ -1,9 +1,9 @@
 """The web side: Strava's webhook, the browser connect flow, and a health check.
 
 The webhook only stores the event and answers (Strava wants a 200 within 2 s); the embedded
-worker is woken to process it. No page shows any athlete's Strava data: the agreement allows
-showing data only to its own athlete, and the product's output lives in their own activity and
-notifications.
+worker is woken to process it. The agreement allows showing an athlete's data only to that
+athlete: the only pages that do are the runner's own (``web/pages.py``), behind the session the
+connect callback starts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
+from strava_rehab.web.pages import RunnerPages
 from strava_rehab.worker import Worker, health_path
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
 
     app = FastAPI(title="strava-rehab", docs_url=None, redoc_url=None, lifespan=lifespan)
     path_token, verify_token = webhooks.webhook_secrets(ctx)
+    runner_pages = RunnerPages(ctx)  # /me and the runner's other pages (web/pages.py)
+    app.include_router(runner_pages.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -136,7 +139,8 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
         )
         if worker is not None:
             worker.wake("sync")
-        return page(
+        # Connecting doubles as signing in: the runner's browser now holds their session.
+        response = page(
             f"<h1>Connected, {html.escape(result.name)}</h1><p>Granted: "
             f"{html.escape(', '.join(result.granted))}.</p>"
             + (
@@ -145,8 +149,10 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
                 else ""
             )
             + "<p>Your runs will be checked after each upload. Add <code>#norehab</code> to a run "
-            "to skip it.</p>"
+            "to skip it.</p><p><a class='button' href='/me'>Open your page</a></p>"
         )
+        runner_pages.sessions.start(response, result.athlete_id)
+        return response
 
     app.state.health_file = str(health_path(ctx))
     return app
