@@ -290,10 +290,16 @@ class DeleteReport:
 def disconnect(ctx: AppContext, athlete_id: int, *, remove_blocks: bool) -> DeleteReport:
     """Remove our blocks (if asked), deauthorize at Strava, then delete every row we hold.
 
+    ``blocks.kept`` names every run that still carries our text afterwards, and why.
+
     The rows are deleted even when Strava cannot be reached for the deauthorization: the runner
     asked for their data to go, and can remove the app at ``STRAVA_APPS_URL`` themselves.
     """
-    blocks = remove_our_blocks(ctx, athlete_id) if remove_blocks else BlockRemoval()
+    if remove_blocks:
+        blocks = remove_our_blocks(ctx, athlete_id)
+    else:
+        left = gateway.runs_with_our_block(ctx.db, athlete_id)
+        blocks = BlockRemoval(kept=dict.fromkeys(left, "left there, as asked (--keep-blocks)"))
     try:
         deleted = athletes.disconnect(ctx, athlete_id)
     except StravaError as exc:
