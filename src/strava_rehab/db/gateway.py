@@ -607,7 +607,7 @@ def notification_urls(db: Database) -> dict[int, bytes]:
                 select(RunnerSettings.athlete_id, RunnerSettings.notification_url).where(
                     RunnerSettings.notification_url.is_not(None)
                 )
-            ).tuples()
+            )
             if url is not None
         }
 
@@ -658,7 +658,7 @@ def runs_with_our_block(db: Database, athlete_id: int) -> list[int]:
             select(Delivery.activity_id, Delivery.action)
             .where(Delivery.athlete_id == athlete_id, Delivery.channel == "description")
             .order_by(Delivery.id)
-        ).tuples():
+        ):
             if activity_id is not None:
                 last[activity_id] = action
     return sorted(activity_id for activity_id, action in last.items() if action == "write")
