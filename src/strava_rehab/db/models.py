@@ -200,7 +200,8 @@ class SuggestionRow(Base):
     public_text: Mapped[str] = mapped_column(Text, default="")
     private_text: Mapped[str] = mapped_column(Text, default="")
     # Hash of the block last written to the description ("" = none): no API call when unchanged.
-    delivered_hash: Mapped[str] = mapped_column(String(64), default="")
+    # "undone:<hash>" after an undo, hence 80 (PostgreSQL enforces the length, SQLite does not).
+    delivered_hash: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,4 +1,4 @@
-"""the runner's own page: their settings and their signed-in browsers
+"""the runner's own page: their settings and their signed-in browsers; room for "undone:<hash>"
 
 Revision ID: 0009_runner_page
 Revises: 0003
@@ -48,6 +48,14 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_web_sessions")),
     )
+    # "undone:" + a sha256 is 71 characters: undo (and so delete) failed on PostgreSQL.
+    with op.batch_alter_table("suggestions", schema=None) as batch_op:
+        batch_op.alter_column(
+            "delivered_hash",
+            existing_type=sa.String(length=64),
+            type_=sa.String(length=80),
+            existing_nullable=False,
+        )
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_web_sessions_athlete_id"), ["athlete_id"], unique=False
@@ -59,3 +67,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_sessions_athlete_id"))
     op.drop_table("web_sessions")
     op.drop_table("runner_settings")
+    with op.batch_alter_table("suggestions", schema=None) as batch_op:
+        batch_op.alter_column(
+            "delivered_hash",
+            existing_type=sa.String(length=80),
+            type_=sa.String(length=64),
+            existing_nullable=False,
+        )
