@@ -3,7 +3,8 @@
 1. Use what ``make demo`` left in ``.demo/`` (or run the demo first when there is none).
 2. Start a fresh Strava sandbox: the same seeded runner, Maren Sandvik, with the same history.
    Runs the demo added (the one with the shin note) are put back into it from the demo's own
-   export, so "undo" and "delete my data" on the page meet the same runs on "Strava".
+   export ("download my data"), so "undo" and "delete my data" on the page meet the same runs
+   on "Strava".
 3. Start ``strava-rehab serve`` on the demo's database (without the worker: the page shows the
    demo's data as it is) and print the URL and how to sign in.
 
@@ -21,8 +22,11 @@ import sys
 import threading
 
 from strava_rehab import demo
+from strava_rehab.context import open_context
 from strava_rehab.dashboard.export import read_export
 from strava_rehab.sandbox import Sandbox, SandboxConfig
+from strava_rehab.services.export import export_zip
+from strava_rehab.settings import load_settings
 
 DEMO_DIR = demo.DEMO_DIR
 DATABASE = DEMO_DIR / "strava-rehab.db"
@@ -54,12 +58,12 @@ def _env(sandbox: Sandbox, port: int) -> dict[str, str]:
 def _replay_demo_runs(sandbox: Sandbox, env: dict[str, str]) -> list[int]:
     """Put the runs the demo added back into the fresh sandbox, with the text they had."""
     athlete_id = sandbox.seed_athlete_id
-    snapshot = DEMO_DIR / "dashboard-replay.zip"
-    demo._cli(env, "export", "--athlete", str(athlete_id), "--out", str(snapshot), "--force")
+    os.environ.update(env)  # this process reads the demo's settings, as serve will
+    ctx = open_context(load_settings())
     try:
-        stored = read_export(snapshot.read_bytes())["activities"]
+        stored = read_export(export_zip(ctx, athlete_id))["activities"]
     finally:
-        snapshot.unlink(missing_ok=True)
+        ctx.close()
     present = {int(a["id"]) for a in sandbox.activities(athlete_id)}
     replayed = []
     for row in sorted(stored, key=lambda r: str(r["start_utc"])):

@@ -16,6 +16,7 @@ from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET, ContextFactory
 from tests.integration.conftest import make_ctx as make_ctx
 from tests.integration.conftest import sandbox as sandbox
 from tests.integration.runner_support import (
+    FAST_WINDOW,
     SHIN_NOTE,
     blocks_in_sandbox,
     database_rows,
@@ -43,7 +44,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def site(make_ctx: ContextFactory, sandbox: Sandbox) -> Iterator[tuple[str, AppContext]]:
     port = free_port()
-    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
+    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}", detail_window_days=FAST_WINDOW)
     with web_server(ctx, port) as url:
         yield url, ctx
 

@@ -23,6 +23,8 @@ from strava_rehab.db.models import (
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.text.description_block import START
 
+# The shortest detail window (7 days): fewer detail reads per sync, the same page and plan.
+FAST_WINDOW = 7
 SHIN_NOTE = "Evening loop by the river 🌙\nleft shin sore 4/10 during the last 2k  "
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 from tests.integration.conftest import browser
-from tests.integration.runner_support import SHIN_NOTE, csrf_of, pain_run, sign_in
+from tests.integration.runner_support import FAST_WINDOW, SHIN_NOTE, csrf_of, pain_run, sign_in
 from tests.integration.servers import free_port
 
 from strava_rehab.context import open_context
@@ -33,6 +33,7 @@ def _leave_demo_data(workdir: Path) -> int:
             strava_url=sandbox.url,
             client_id=12345,
             client_secret="sandbox-secret",
+            detail_window_days=FAST_WINDOW,
         )
         ctx = open_context(settings, clock=sandbox.now, backoff_s=0.01)
         try:

@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET, browser
+from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET, ContextFactory, browser
 from tests.integration.runner_support import (
+    FAST_WINDOW,
     blocks_in_sandbox,
     database_rows,
     pain_run,
@@ -41,6 +42,11 @@ def env(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> di
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
+
+
+@pytest.fixture
+def ctx(make_ctx: ContextFactory) -> AppContext:
+    return make_ctx(detail_window_days=FAST_WINDOW)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 from tests.integration.conftest import ContextFactory, browser
 from tests.integration.runner_support import (
+    FAST_WINDOW,
     SHIN_NOTE,
     blocks_in_sandbox,
     csrf_of,
@@ -51,7 +52,7 @@ class Site:
 def site(make_ctx: ContextFactory, sandbox: Sandbox) -> Iterator[Site]:
     """Maren signed in, synced, with a shin-pain run that carries our block."""
     port = free_port()
-    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}")
+    ctx = make_ctx(public_url=f"http://127.0.0.1:{port}", detail_window_days=FAST_WINDOW)
     with web_server(ctx, port) as url:
         http = sign_in(url)
         jobs.run_cycle(ctx)
