@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -151,6 +151,35 @@ def test_the_cookie_is_secure_when_the_public_url_is_https(make_ctx: ContextFact
     Sessions(ctx_http).start(plain, gateway_athlete)
     assert "; secure" in secure.headers["set-cookie"].lower()
     assert "; secure" not in plain.headers["set-cookie"].lower()
+
+
+def test_the_signed_expiry_and_the_stored_expiry_each_end_a_session(
+    make_ctx: ContextFactory,
+) -> None:
+    """Both layers hold on their own (they agree in practice, so only here can they differ)."""
+    from starlette.requests import Request
+
+    from strava_rehab.web import session as web_session
+
+    ctx = make_ctx()
+    athlete_id = _stored_athlete(ctx)
+    sessions = Sessions(ctx)
+    now = ctx.clock()
+
+    def carrying(session_id: str, signed_expiry: datetime) -> Request:
+        value = sessions._cookie_value(session_id, signed_expiry)
+        return Request(
+            {"type": "http", "headers": [(b"cookie", f"{COOKIE_NAME}={value}".encode())]}
+        )
+
+    hour = timedelta(hours=1)
+    gateway.add_web_session(ctx.db, web_session._hash("live"), athlete_id, now, now + hour)
+    assert sessions.current(carrying("live", now + hour)) is not None
+    assert sessions.current(carrying("live", now - timedelta(seconds=1))) is None
+    gateway.add_web_session(
+        ctx.db, web_session._hash("stale"), athlete_id, now - 2 * hour, now - timedelta(seconds=1)
+    )
+    assert sessions.current(carrying("stale", now + hour)) is None
 
 
 def _stored_athlete(ctx: AppContext) -> int:
