@@ -250,6 +250,10 @@ def test_another_athletes_session_gets_404_for_their_runs(site: Site) -> None:
         site.url + "/me/suggestions/999999/undo", data={"csrf_token": token}, timeout=10
     )
     assert missing.status_code == 404 and missing.text == refused.text
+    huge = other.post(
+        site.url + f"/me/suggestions/{2**70}/undo", data={"csrf_token": token}, timeout=10
+    )
+    assert huge.status_code == 404
     theirs = other.get(site.url + "/me", timeout=10)
     assert theirs.status_code == 200 and "Jonas Weber" in theirs.text
     assert "Maren" not in theirs.text and str(site.pain_run_id) not in theirs.text

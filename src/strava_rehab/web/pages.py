@@ -237,6 +237,8 @@ class RunnerPages:
 
         def undo(activity_id: int) -> Callable[[SignedIn, dict[str, str]], Response]:
             def run(me: SignedIn, form: dict[str, str]) -> Response:
+                if not 0 < activity_id < 2**63:  # no such id can exist (nor be stored)
+                    return _not_found()
                 # The CLI's own service, limited to the session's athlete: not theirs -> [].
                 try:
                     results = undo_blocks(ctx, athlete_ids=[me.athlete_id], activity_id=activity_id)
