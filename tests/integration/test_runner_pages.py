@@ -186,6 +186,25 @@ def _stored_athlete(ctx: AppContext) -> int:
     return athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id
 
 
+def test_a_callback_url_started_by_someone_else_signs_nobody_in(site: Site) -> None:
+    """Login CSRF: Jonas starts the flow, then sends Maren's browser his callback URL."""
+    jonas = int(site.sandbox.add_athlete(firstname="Jonas", lastname="Weber")["id"])
+    site.sandbox.set_current_athlete(jonas)
+    attacker = requests.Session()
+    to_strava = attacker.get(site.url + "/connect", allow_redirects=False, timeout=10)
+    back = requests.get(to_strava.headers["location"], allow_redirects=False, timeout=10)
+    callback_url = back.headers["location"]
+    assert "/connect/callback?" in callback_url and "state=" in callback_url
+    victim = requests.Session()
+    answered = victim.get(callback_url, timeout=10)
+    assert answered.status_code == 200 and "Connected, Jonas" in answered.text
+    assert COOKIE_NAME not in victim.cookies
+    assert victim.get(site.url + "/me", timeout=10).status_code == 401
+    # The browser that started it signs in as usual.
+    site.sandbox.set_current_athlete(jonas)
+    assert sign_in(site.url).get(site.url + "/me", timeout=10).status_code == 200
+
+
 def test_sign_out_ends_the_session_on_the_server(site: Site) -> None:
     old_cookie = site.http.cookies[COOKIE_NAME]
     response = site.http.post(site.url + "/signout", data={"csrf_token": _csrf(site)}, timeout=10)

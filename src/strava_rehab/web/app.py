@@ -111,12 +111,15 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
     @app.get("/connect")
     def connect_start() -> Response:
         state = athletes.new_state(ctx, redirect_uri())
-        return RedirectResponse(
+        response = RedirectResponse(
             ctx.app().authorize_url(redirect_uri(), ctx.settings.scopes, state, "force"), 302
         )
+        runner_pages.sessions.bind_state(response, state)  # only this browser may sign in
+        return response
 
     @app.get("/connect/callback")
     def connect_callback(
+        request: Request,
         code: str | None = None,
         scope: str = "",
         state: str | None = None,
@@ -151,7 +154,8 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
             + "<p>Your runs will be checked after each upload. Add <code>#norehab</code> to a run "
             "to skip it.</p><p><a class='button' href='/me'>Open your page</a></p>"
         )
-        runner_pages.sessions.start(response, result.athlete_id)
+        if runner_pages.sessions.state_bound(request, state):
+            runner_pages.sessions.start(response, result.athlete_id)
         return response
 
     app.state.health_file = str(health_path(ctx))

@@ -8,7 +8,9 @@ the session id is stored (``web_sessions``): sign-out, expiry and deleting the a
 session on the server, not only in the browser.
 
 A CSRF token is an HMAC of the session id under its own derived key: it is the same for the
-whole session, differs between sessions, and cannot be computed without the secret.
+whole session, differs between sessions, and cannot be computed without the secret. The OAuth
+state is bound to the browser that started the flow the same way (``bind_state``), so a callback
+URL made by someone else cannot sign a victim in to the other account.
 """
 
 from __future__ import annotations
@@ -30,9 +32,14 @@ from strava_rehab.db import gateway
 from strava_rehab.db.token_vault import load_or_create_keys
 
 COOKIE_NAME = "strava_rehab_session"
+# Binds an OAuth state to the browser that asked for it: a callback URL someone else started
+# (login CSRF) stores their grant but signs nobody in here.
+STATE_COOKIE = "strava_rehab_oauth_state"
+STATE_LIFETIME_S = 600
 CSRF_FIELD = "csrf_token"
 _SESSION_INFO = b"strava-rehab web session cookie v1"
 _CSRF_INFO = b"strava-rehab csrf token v1"
+_STATE_INFO = b"strava-rehab oauth state binding v1"
 
 
 def _derive(key: bytes, info: bytes) -> bytes:
@@ -64,6 +71,7 @@ class Sessions:
         keys = load_or_create_keys(ctx.settings)  # newest first, as the vault uses them
         self._signing = [_derive(key, _SESSION_INFO) for key in keys]
         self._csrf = _derive(keys[0], _CSRF_INFO)
+        self._state = _derive(keys[0], _STATE_INFO)
         self.secure = ctx.settings.public_url.lower().startswith("https://")
         self.lifetime = timedelta(hours=ctx.settings.session_hours)
 
@@ -92,6 +100,25 @@ class Sessions:
 
     def csrf_for(self, session_id: str) -> str:
         return _b64(hmac.new(self._csrf, f"csrf:{session_id}".encode(), hashlib.sha256).digest())
+
+    def _state_mac(self, state: str) -> str:
+        return _b64(hmac.new(self._state, f"state:{state}".encode(), hashlib.sha256).digest())
+
+    def bind_state(self, response: Response, state: str) -> None:
+        """Before the redirect to Strava: remember in this browser which state it was given."""
+        response.set_cookie(
+            STATE_COOKIE,
+            self._state_mac(state),
+            max_age=STATE_LIFETIME_S,
+            path="/connect",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",  # sent on Strava's top-level redirect back to us
+        )
+
+    def state_bound(self, request: Request, state: str) -> bool:
+        """Did this browser start the OAuth flow that ``state`` belongs to?"""
+        return hmac.compare_digest(request.cookies.get(STATE_COOKIE, ""), self._state_mac(state))
 
     # --- the request's session -------------------------------------------------------------
 
