@@ -5,11 +5,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+PORT ?= 8000
 
-.PHONY: demo test lint format bench install clean help
+.PHONY: demo dashboard test lint format bench install clean help
 
 help:
 	@echo "make demo   - run the whole loop offline against the built-in Strava sandbox"
+	@echo "make dashboard - serve the runner's page on the demo data (PORT=8000)"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - run the benchmarks (prints figures)"
@@ -27,6 +29,9 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m strava_rehab.demo
+
+dashboard: $(STAMP)
+	$(BIN)/python -m strava_rehab.demo_dashboard --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

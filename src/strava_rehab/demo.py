@@ -175,6 +175,7 @@ def main() -> int:
                 serve.kill()
         sandbox.stop()
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Data in {DEMO_DIR}/.")
+    print("See the runner's own page (load chart, pain, plan) on this data: make dashboard")
     return 0
 
 

@@ -193,6 +193,9 @@ class Settings(BaseSettings):
     connect_attempts_per_minute: int = Field(default=10, ge=1, le=600)
     oauth_state_lifetime_s: int = Field(default=600, ge=60, le=3600)
     web_max_body_bytes: int = Field(default=8192, ge=1024, le=1_048_576)
+    # The runner's own page: how long a sign-in lasts, and how many weeks the load chart shows.
+    session_hours: float = Field(default=168.0, gt=0, le=24 * 90)
+    dashboard_weeks: int = Field(default=12, ge=1, le=520)
 
     @classmethod
     def settings_customise_sources(

@@ -118,7 +118,7 @@ def version() -> None:
 
 
 # The command modules, one per topic, in the order ``--help`` lists them.
-COMMAND_MODULES = ("connecting", "syncing", "reports", "running", "admin")
+COMMAND_MODULES = ("connecting", "syncing", "reports", "page", "running", "admin")
 
 
 def _register() -> None:

@@ -64,25 +64,64 @@ def connect(
 def disconnect(
     athlete: AthleteOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    remove_blocks: Annotated[
+        bool | None,
+        typer.Option(
+            "--remove-blocks/--keep-blocks",
+            help="Remove our text from the runs' Strava descriptions first, or leave it there "
+            "(asked on a terminal; default: remove).",
+        ),
+    ] = None,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Deauthorize at Strava and delete everything stored about the athlete."""
+    from strava_rehab.cli.output import is_terminal
+    from strava_rehab.services import runner_page
+
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
     if athlete is None and len(ids) > 1:
         raise UserError(f"{len(ids)} athletes are connected; name one with --athlete ID")
     if not ids:
         raise UserError("no athlete is connected")
+    blocks = runner_page.delete_summary(ctx, ids[0]).blocks_on_strava
     if dry_run:
         count = reports.activity_count(ctx, ids[0])
         say(
             f"Would deauthorize athlete {ids[0]} at Strava and delete their data "
             f"({count} activities, with their pain reports, findings and suggestions)."
         )
+        if blocks:
+            verb = "keep" if remove_blocks is False else "first remove"
+            say(f"Would {verb} our text on {blocks} run{'s' if blocks != 1 else ''} on Strava.")
         return
+    if remove_blocks is None:
+        remove_blocks = True
+        if blocks and not yes and is_terminal():
+            remove_blocks = typer.confirm(
+                f"Remove our text from {blocks} run description{'s' if blocks != 1 else ''} "
+                "on Strava first? (No leaves it there.)",
+                default=True,
+            )
+            if not remove_blocks:
+                say(
+                    f"Then our text stays in {blocks} run description(s) on Strava after you "
+                    "disconnect, and strava-rehab can no longer remove it for you."
+                )
     if not yes and not typer.confirm(f"Disconnect athlete {ids[0]} and delete all their data?"):
         raise typer.Abort()
-    athletes.disconnect(ctx, ids[0])
+    report = runner_page.disconnect(ctx, ids[0], remove_blocks=remove_blocks)
+    if report.blocks.removed:
+        say(f"Removed our text from {len(report.blocks.removed)} run(s) on Strava.")
+    if report.blocks.kept:
+        say(
+            f"Our text stays on {len(report.blocks.kept)} run(s) on Strava, and strava-rehab can "
+            "no longer change them; edit it out by hand (https://www.strava.com/activities/ID):"
+        )
+        for run, why in sorted(report.blocks.kept.items()):
+            say(f"  {run}: {why}")
+    if report.note:
+        say(report.note)
     say(f"Disconnected athlete {ids[0]} and deleted their data.")
 
 

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from strava_rehab.dashboard.charts import BAND_STYLE, band_style
 from strava_rehab.dashboard.model import Dashboard, Destination
@@ -29,6 +29,8 @@ class MePage(_Page):
     csrf_token: str
     dashboard: Dashboard
     write_back_paused: bool = False
+    # One line about the last action (an undo done or refused); never athlete data of another.
+    notice: str | None = None
 
 
 class SettingsPage(_Page):
@@ -52,6 +54,7 @@ class DeletePage(_Page):
     counts: dict[str, int]
     # Runs whose Strava description still carries our block.
     blocks_on_strava: int
+    error: str | None = None
 
 
 class SignedOutPage(_Page):
@@ -59,6 +62,9 @@ class SignedOutPage(_Page):
 
     connect_url: str
     deleted: bool = False
+    # After a delete: runs that still carry our text on Strava (it refused), and other news.
+    kept_blocks: list[int] = Field(default_factory=list)
+    note: str | None = None
 
 
 TEMPLATES: dict[type[_Page], str] = {

@@ -955,3 +955,156 @@ def release_token_refresh(
                 )
             )
         )
+
+
+# --- the runner's own page ------------------------------------------------------------------------
+
+# Imported here, not at the top, so this section merges as one block with other work.
+from strava_rehab.db.models import RunnerSettings, WebSession  # noqa: E402
+
+
+@dataclass(frozen=True)
+class RunnerChoices:
+    """A runner's own settings (the defaults when they never saved any)."""
+
+    write_back_paused: bool = False
+    destination: str = "both"
+    notification_url: bytes | None = None  # encrypted with the token vault
+
+
+def runner_choices(db: Database, athlete_id: int) -> RunnerChoices:
+    with db.read() as session:
+        row = session.get(RunnerSettings, athlete_id)
+        if row is None:
+            return RunnerChoices()
+        return RunnerChoices(row.write_back_paused, row.destination, row.notification_url)
+
+
+def save_runner_choices(
+    db: Database, athlete_id: int, choices: RunnerChoices, now: datetime
+) -> bool:
+    """Store the runner's settings; False when the athlete is gone."""
+    with db.transaction() as session:
+        if session.get(Athlete, athlete_id) is None:
+            return False
+        row = session.get(RunnerSettings, athlete_id)
+        if row is None:
+            row = RunnerSettings(athlete_id=athlete_id)
+            session.add(row)
+        row.write_back_paused = choices.write_back_paused
+        row.destination = choices.destination
+        row.notification_url = choices.notification_url
+        row.updated_at = now
+    return True
+
+
+def notification_urls(db: Database) -> dict[int, bytes]:
+    """Every runner's own (encrypted) notification channel, by athlete."""
+    with db.read() as session:
+        return {
+            athlete_id: url
+            for athlete_id, url in session.execute(
+                select(RunnerSettings.athlete_id, RunnerSettings.notification_url).where(
+                    RunnerSettings.notification_url.is_not(None)
+                )
+            )
+            if url is not None
+        }
+
+
+def add_web_session(
+    db: Database, id_hash: str, athlete_id: int, now: datetime, expires_at: datetime
+) -> None:
+    """A new signed-in browser (expired sessions of anyone are swept at the same time)."""
+    with db.transaction() as session:
+        session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+        session.add(
+            WebSession(
+                id_hash=id_hash, athlete_id=athlete_id, created_at=now, expires_at=expires_at
+            )
+        )
+
+
+def web_session_owner(db: Database, id_hash: str, now: datetime) -> int | None:
+    """The athlete a live session belongs to, or None (unknown, expired, signed out, deleted)."""
+    with db.read() as session:
+        row = session.get(WebSession, id_hash)
+        if row is None or row.expires_at <= now:
+            return None
+        return row.athlete_id
+
+
+def end_web_session(db: Database, id_hash: str) -> None:
+    with db.transaction() as session:
+        session.execute(delete(WebSession).where(WebSession.id_hash == id_hash))
+
+
+def latest_activity_timezone(db: Database, athlete_id: int) -> str | None:
+    """The timezone of the athlete's newest activity: where "today" is for them."""
+    with db.read() as session:
+        return session.scalar(
+            select(Activity.timezone)
+            .where(Activity.athlete_id == athlete_id)
+            .order_by(Activity.local_date.desc(), Activity.start_utc.desc())
+            .limit(1)
+        )
+
+
+def runs_with_our_block(db: Database, athlete_id: int) -> list[int]:
+    """Runs whose description we last wrote our block into (not undone or removed since)."""
+    with db.read() as session:
+        last: dict[int, str] = {}
+        for activity_id, action in session.execute(
+            select(Delivery.activity_id, Delivery.action)
+            .where(Delivery.athlete_id == athlete_id, Delivery.channel == "description")
+            .order_by(Delivery.id)
+        ):
+            if activity_id is not None:
+                last[activity_id] = action
+    return sorted(activity_id for activity_id, action in last.items() if action == "write")
+
+
+# The tables a runner's export holds, in the order of ``dashboard.export.KINDS``.
+def _export_tables() -> dict[str, Any]:
+    return {
+        "activities": (Activity, (Activity.start_utc, Activity.id)),
+        "pain_reports": (PainReportRow, (PainReportRow.local_date, PainReportRow.id)),
+        "findings": (FindingRow, (FindingRow.local_date, FindingRow.id)),
+        "suggestions": (SuggestionRow, (SuggestionRow.local_date, SuggestionRow.id)),
+        "deliveries": (Delivery, (Delivery.id,)),
+    }
+
+
+def json_safe(value: Any) -> Any:
+    """A stored value as JSON: dates and times as ISO strings, everything else as it is."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def athlete_records(db: Database, athlete_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the athlete's activities, pain reports, findings, suggestions, deliveries,
+    column by column (JSON-safe), for "download my data"."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    with db.read() as session:
+        for kind, (model, order) in _export_tables().items():
+            columns = [column.key for column in model.__table__.columns]
+            rows = session.scalars(
+                select(model).where(model.athlete_id == athlete_id).order_by(*order)
+            )
+            out[kind] = [{name: json_safe(getattr(row, name)) for name in columns} for row in rows]
+    return out
+
+
+def athlete_record_counts(db: Database, athlete_id: int) -> dict[str, int]:
+    """How many rows of each exported kind we hold about the athlete."""
+    with db.read() as session:
+        return {
+            kind: int(
+                session.scalar(
+                    select(func.count()).select_from(model).where(model.athlete_id == athlete_id)
+                )
+                or 0
+            )
+            for kind, (model, _) in _export_tables().items()
+        }

@@ -207,7 +207,8 @@ class SuggestionRow(Base):
     public_text: Mapped[str] = mapped_column(Text, default="")
     private_text: Mapped[str] = mapped_column(Text, default="")
     # Hash of the block last written to the description ("" = none): no API call when unchanged.
-    delivered_hash: Mapped[str] = mapped_column(String(64), default="")
+    # "undone:<hash>" after an undo, hence 80 (PostgreSQL enforces the length, SQLite does not).
+    delivered_hash: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -318,3 +319,28 @@ class AppState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class RunnerSettings(Base):
+    """What a runner chose on their own page; no row means the defaults (write, both)."""
+
+    __tablename__ = "runner_settings"
+
+    athlete_id: Mapped[int] = mapped_column(BigInteger, _athlete_fk(), primary_key=True)
+    write_back_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "description", "notification" or "both".
+    destination: Mapped[str] = mapped_column(String(20), default="both")
+    # Their own apprise URL, encrypted with the token vault (it works like a password).
+    notification_url: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A signed-in browser. Only a hash of the session id is stored; sign-out deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(BigInteger, _athlete_fk(), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

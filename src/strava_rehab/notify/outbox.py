@@ -8,6 +8,7 @@ duplicate is possible in that one case; a loss is not).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -106,12 +107,15 @@ def send_pending(
     retry_base_s: float = 30.0,
     limit: int = 50,
     message_id: int | None = None,
+    route: Callable[[int], Notifier] | None = None,
 ) -> OutboxReport:
-    """Send what is due (or only ``message_id``, the distributed runner's task per message)."""
+    """Send what is due (or only ``message_id``, the distributed runner's task per message);
+    ``route`` picks a runner's own channel by athlete (else ``notifier``)."""
     report = OutboxReport()
     for message in _claim(db, now, limit, message_id):
         try:
-            notifier.send(message.title, message.body)
+            channel = notifier if route is None else route(message.athlete_id)
+            channel.send(message.title, message.body)
         except NotificationFailed as exc:
             error = str(exc)
         except Exception as exc:  # a channel's own bug must not stop the other messages

@@ -142,6 +142,10 @@ def writer_for(ctx: AppContext) -> DescriptionWriter:
 def deliver_description(
     ctx: AppContext, suggestion: SuggestionRow, *, dry_run: bool = False
 ) -> str | None:
+    # The runner's own choice (their page): paused, or suggestions to notifications only.
+    choices = gateway.runner_choices(ctx.db, suggestion.athlete_id)
+    if choices.write_back_paused or choices.destination == "notification":
+        return None
     return writer_for(ctx).deliver(suggestion, dry_run=dry_run)
 
 

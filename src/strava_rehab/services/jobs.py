@@ -73,13 +73,17 @@ def drain_inbox(ctx: AppContext, stop: threading.Event | None = None) -> webhook
 
 
 def send_outbox(ctx: AppContext, stop: threading.Event | None = None) -> OutboxReport:
+    from strava_rehab.services.runner_page import notifier_route
+
     urls = [url.get_secret_value() for url in ctx.settings.notify.urls]
+    default = notifier_for(urls)
     return send_pending(
         ctx.db,
-        notifier_for(urls),
+        default,
         ctx.clock(),
         max_attempts=ctx.settings.notify.max_attempts,
         retry_base_s=ctx.settings.notify.retry_base_s,
+        route=notifier_route(ctx, default),  # a runner's own channel, set on their page
     )
 
 

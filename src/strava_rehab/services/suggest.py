@@ -256,7 +256,9 @@ def _save_decision(
     # a note we did not understand is never dropped without telling the runner.
     notify = decision.kind != "none" or bool(decision.unread)
     message = None
-    if notify:
+    # A runner who chose "description only" on their page gets no notification.
+    wanted = gateway.runner_choices(ctx.db, activity.athlete_id).destination != "description"
+    if notify and wanted:
         run = f"{activity.name or 'your run'} ({activity.local_date})"
         message = gateway.Message(
             dedupe_key=f"suggestion:{activity.id}:{_hash(private)[:16]}",

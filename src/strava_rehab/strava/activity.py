@@ -17,6 +17,7 @@ import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stravalib import model as strava_model
 
@@ -71,6 +72,17 @@ def zone_of(activity: strava_model.SummaryActivity) -> tzinfo | None:
     try:
         return activity.timezone.timezone()
     except ValueError:  # not a zone key at all (stravalib only catches unknown names)
+        return None
+
+
+def zone_named(stored: str | None) -> tzinfo | None:
+    """The zone of a stored Strava timezone text ("(GMT+01:00) Europe/Berlin", or a bare key)."""
+    if not stored:
+        return None
+    key = stored.rsplit(" ", 1)[-1]
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
         return None
 
 

@@ -1,9 +1,9 @@
 """The web side: Strava's webhook, the browser connect flow, and a health check.
 
 The webhook only stores the event and answers (Strava wants a 200 within 2 s); the embedded
-worker is woken to process it. No page shows any athlete's Strava data: the agreement allows
-showing data only to its own athlete, and the product's output lives in their own activity and
-notifications.
+worker is woken to process it. The agreement allows showing an athlete's data only to that
+athlete: the only pages that do are the runner's own (``web/pages.py``), behind the session the
+connect callback starts in the browser that began the connection.
 
 Everything here faces the internet: every response gets the security headers and every body
 the size cap of :mod:`strava_rehab.web.security`; webhook bodies are validated by
@@ -30,6 +30,7 @@ from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import subscription, web_connect
 from strava_rehab.strava.events import EventPayload, InvalidEvent, parse_event_body
+from strava_rehab.web.pages import RunnerPages
 from strava_rehab.web.security import SecurityMiddleware, security_headers
 from strava_rehab.web.throttle import Throttle
 from strava_rehab.worker import Worker, health_path
@@ -99,6 +100,8 @@ def create_app(
     path_token, verify_token = subscription.webhook_secrets(ctx)
     throttle = Throttle(settings.connect_attempts_per_minute, lambda: ctx.clock().timestamp())
     secure_cookie = settings.public_url.startswith("https://")
+    runner_pages = RunnerPages(ctx)  # /me and the runner's other pages (web/pages.py)
+    app.include_router(runner_pages.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -247,7 +250,7 @@ def create_app(
             worker.wake("sync")
         if queue is not None:
             queue.athlete_connected(ctx, result.athlete_id)
-        return page(
+        response = page(
             f"<h1>Connected, {html.escape(result.name)}</h1><p>Granted: "
             f"{html.escape(', '.join(result.granted))}.</p>"
             + (
@@ -256,8 +259,14 @@ def create_app(
                 else ""
             )
             + "<p>Your runs will be checked after each upload. Add <code>#norehab</code> to a run "
-            "to skip it.</p>"
+            "to skip it.</p><p><a class='button' href='/me'>Open your page</a></p>"
         )
+        # Connecting doubles as signing in, in the browser that started it: ``finish`` only
+        # took the state because this browser's cookie matched it (a state begun without a
+        # browser, the CLI's loopback flow, signs nobody in).
+        if nonce is not None:
+            runner_pages.sessions.start(response, result.athlete_id)
+        return response
 
     app.state.health_file = str(health_path(ctx))
     return app
