@@ -197,7 +197,9 @@ def test_a_callback_url_started_by_someone_else_signs_nobody_in(site: Site) -> N
     assert "/connect/callback?" in callback_url and "state=" in callback_url
     victim = requests.Session()
     answered = victim.get(callback_url, timeout=10)
-    assert answered.status_code == 200 and "Connected, Jonas" in answered.text
+    # The state is bound to the browser that began the flow: another browser's callback is
+    # refused outright (nothing connected, nobody signed in).
+    assert answered.status_code == 400 and "Connected" not in answered.text
     assert COOKIE_NAME not in victim.cookies
     assert victim.get(site.url + "/me", timeout=10).status_code == 401
     # The browser that started it signs in as usual.
