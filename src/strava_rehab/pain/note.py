@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Generic, TypeVar
 
+from strava_rehab.pain.compounds import split_compounds
 from strava_rehab.pain.intensity import Score, find_scores
 from strava_rehab.pain.model import PainReport, ScoreConfidence, Side, Timing, Trend
 from strava_rehab.pain.typos import typo_regions
@@ -503,19 +504,23 @@ class _ClauseReader:
         before_gap = set(JOINERS | _BRACKETS) | (
             set() if letter else set(self.vocabulary.side_skippable)
         )
+        after_gap = _SIDE_AFTER_GAP | self.vocabulary.side_after_links
+        after = (
+            at
+            if at >= 0
+            and side.start - targets[at].end <= _SIDE_GAP_AFTER
+            and self._gap_ok(targets[at].end, side.start, after_gap)
+            else None
+        )
+        if after is not None and self.vocabulary.sides_follow_region:
+            return after  # "rodilla izquierda tobillo": the knee's, not the ankle's
         following = at + 1
         if following < len(targets):
             gap = targets[following].start - side.end
             limit = 1 if letter else _SIDE_GAP_BEFORE
             if gap <= limit and self._gap_ok(side.end, targets[following].start, before_gap):
                 return following
-        if at >= 0:
-            gap = side.start - targets[at].end
-            if gap <= _SIDE_GAP_AFTER and self._gap_ok(
-                targets[at].end, side.start, _SIDE_AFTER_GAP
-            ):
-                return at
-        return None
+        return after
 
     def _bind_sides(self, clause: _Clause) -> None:
         full = [(s, False) for s in self.found.sides.within(self.start, self.end)]
@@ -974,7 +979,7 @@ def read_note(text: str, vocabulary: Vocabulary) -> NoteReading:
     drafts: list[_Draft] = []
     dangling: _Draft | None = None
     unread: list[tuple[int, int]] = []
-    for sentence in _sentences(tokenize(note), vocabulary):
+    for sentence in _sentences(split_compounds(tokenize(note), vocabulary), vocabulary):
         new, dangling = _read_sentence(sentence, vocabulary, drafts, dangling, unread)
         drafts.extend(sorted(new, key=lambda d: d.char_start))
     reports = [draft.report(note) for draft in drafts]
