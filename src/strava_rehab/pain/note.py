@@ -505,13 +505,14 @@ class _ClauseReader:
             set() if letter else set(self.vocabulary.side_skippable)
         )
         after_gap = _SIDE_AFTER_GAP | self.vocabulary.side_after_links
-        after = (
-            at
-            if at >= 0
-            and side.start - targets[at].end <= _SIDE_GAP_AFTER
-            and self._gap_ok(targets[at].end, side.start, after_gap)
-            else None
-        )
+        after: int | None = None
+        if at >= 0:
+            # The rest of a compound the region starts ("Knie|schmerzen rechts") is no gap.
+            end = targets[at].end
+            while end < side.start and _glued(self.tokens[end - 1], self.tokens[end]):
+                end += 1
+            if side.start - end <= _SIDE_GAP_AFTER and self._gap_ok(end, side.start, after_gap):
+                after = at
         if after is not None and self.vocabulary.sides_follow_region:
             return after  # "rodilla izquierda tobillo": the knee's, not the ankle's
         following = at + 1
@@ -700,6 +701,11 @@ class _ClauseReader:
             or self.tokens[i].kind == "mark"
             for i in range(self.start, self.end)
         )
+
+
+def _glued(before: Token, after: Token) -> bool:
+    """Two words of one written word: only a split compound (``compounds.py``) gives these."""
+    return before.kind == after.kind == "word" and after.start <= before.end
 
 
 def _terms(tokens: Sequence[Token], indices: Iterable[int]) -> list[str]:
