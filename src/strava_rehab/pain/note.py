@@ -511,9 +511,13 @@ class _ClauseReader:
             end = targets[at].end
             while end < side.start and _glued(self.tokens[end - 1], self.tokens[end]):
                 end += 1
-            if side.start - end <= _SIDE_GAP_AFTER and self._gap_ok(end, side.start, after_gap):
+            trailing = self.tokens[side.start].norm in self.vocabulary.trailing_sides
+            # "espinilla de la pierna izquierda": a language that writes sides after the
+            # region reaches as far back as one writing them before reaches forward.
+            reach = _SIDE_GAP_BEFORE if trailing else _SIDE_GAP_AFTER
+            if side.start - end <= reach and self._gap_ok(end, side.start, after_gap):
                 after = at
-        if after is not None and self.vocabulary.sides_follow_region:
+        if after is not None and self.tokens[side.start].norm in self.vocabulary.trailing_sides:
             return after  # "rodilla izquierda tobillo": the knee's, not the ankle's
         following = at + 1
         if following < len(targets):
@@ -645,9 +649,10 @@ class _ClauseReader:
                 continue
             region = self.regions[at]
             gap = range(region.end, word.start)
+            sides = _indices(self.found.sides.within(region.end, word.start))
             if len(gap) <= _CLEAR_REACH and all(
-                self.tokens[i].norm in self.vocabulary.fillers for i in gap
-            ):
+                self.tokens[i].norm in self.vocabulary.fillers or i in sides for i in gap
+            ):  # "knee fine", "Wade links ok"
                 clause.region_clear.add(region.start)
 
     # Unknown words ----------------------------------------------------------------------------

@@ -262,7 +262,8 @@ class Vocabulary:
     compound_heads: frozenset[str] = frozenset()
     compound_tails: frozenset[str] = frozenset()
     whole_words: frozenset[str] = frozenset()
-    sides_follow_region: bool = False
+    # Side words of a language that writes them after the region (text.sides_follow_region).
+    trailing_sides: frozenset[str] = frozenset()
     side_after_links: frozenset[str] = frozenset()
     number_leads: frozenset[str] = frozenset()
     plural_suffixes: tuple[str, ...] = ()
@@ -675,7 +676,9 @@ def _compile(parsed: _VocabularyFile, source: str) -> Vocabulary:
         )
         if heads
         else frozenset(),
-        sides_follow_region=text.sides_follow_region,
+        trailing_sides=frozenset(w for w, _ in sides_matcher.one_word_phrases())
+        if text.sides_follow_region
+        else frozenset(),
         side_after_links=words(text.side_after_links),
         number_leads=words(scores.number_leads),
         plural_suffixes=suffixes,
@@ -714,8 +717,6 @@ def merge_vocabularies(vocabularies: Sequence[Vocabulary]) -> Vocabulary:
         raise ValueError("merge_vocabularies needs at least one vocabulary")
     if len(vocabularies) == 1:
         return vocabularies[0]
-    first = vocabularies[0]
-
     def matchers(name: str) -> PhraseMatcher:
         return _union(getattr(v, name) for v in vocabularies)
 
@@ -772,7 +773,7 @@ def merge_vocabularies(vocabularies: Sequence[Vocabulary]) -> Vocabulary:
             if not any(v.compound_heads for v in vocabularies)
             else frozenset(w for v in vocabularies for w, _ in _all_one_words(v))
         ),
-        sides_follow_region=first.sides_follow_region,
+        trailing_sides=words("trailing_sides"),
         side_after_links=words("side_after_links"),
         number_leads=words("number_leads"),
         plural_suffixes=tuple(dict.fromkeys(s for v in vocabularies for s in v.plural_suffixes)),
