@@ -37,6 +37,67 @@ def _merged(parts: Sequence[Vocabulary]) -> Vocabulary:
     return merged
 
 
+_KNOWN: dict[int, tuple[Vocabulary, frozenset[str]]] = {}
+
+
+def _known_words(vocabulary: Vocabulary) -> frozenset[str]:
+    """Every word the vocabulary knows in any role (cached per vocabulary object)."""
+    cached = _KNOWN.get(id(vocabulary))
+    if cached is not None and cached[0] is vocabulary:
+        return cached[1]
+    matchers = [
+        vocabulary.regions,
+        vocabulary.unplaced_body_words,
+        vocabulary.sides,
+        vocabulary.side_letters,
+        vocabulary.symptoms,
+        vocabulary.timing,
+        vocabulary.trend,
+        vocabulary.negation_cues,
+        vocabulary.negation_phrases,
+        vocabulary.all_clear,
+        vocabulary.red_flags,
+        vocabulary.score_labels,
+        vocabulary.score_out_of,
+        *([vocabulary.provocations] if vocabulary.provocations is not None else []),
+    ]
+    known = frozenset().union(
+        *(m.words() for m in matchers),
+        vocabulary.fillers,
+        vocabulary.score_units,
+        vocabulary.score_not_pain,
+        vocabulary.clause_breaks,
+        vocabulary.owner_others,
+        vocabulary.typo_exceptions,
+    )
+    if len(_KNOWN) >= _MERGED_MAX:
+        _KNOWN.clear()
+    _KNOWN[id(vocabulary)] = (vocabulary, known)
+    return known
+
+
+def _finds_pain_words(text: str, vocabulary: Vocabulary, preferred: Vocabulary | None) -> bool:
+    """Whether ``vocabulary`` reads pain in ``text`` on its own (a report), or names a region,
+    symptom, time or red flag with a word the preferred vocabularies do not know at all
+    ("right Wade tight": the English around it gives the evidence)."""
+    if read_note(text, vocabulary).reports:
+        return True
+    known = frozenset() if preferred is None else _known_words(preferred)
+    tokens = split_compounds(tokenize(text), vocabulary)
+    for matcher in (
+        vocabulary.regions,
+        vocabulary.symptoms,
+        vocabulary.timing,
+        vocabulary.red_flags,
+        vocabulary.negation_phrases,
+    ):
+        for span in matcher.find(tokens):
+            words = [t.norm for t in tokens[span.start : span.end] if t.kind == "word"]
+            if any(word not in known for word in words):
+                return True
+    return False
+
+
 def note_languages(
     text: str,
     vocabularies: Mapping[str, Vocabulary],
@@ -45,16 +106,18 @@ def note_languages(
     detect: bool = True,
 ) -> list[str]:
     """The languages the note is read in: ``preferred`` (in order), then, when ``detect``, every
-    other language whose vocabulary alone finds a pain report in it (alphabetically)."""
+    other language whose vocabulary finds pain in it (alphabetically): a report of its own, or
+    a pain word the preferred languages do not know."""
     unknown = [language for language in preferred if language not in vocabularies]
     if unknown:
         raise KeyError(f"no vocabulary for {', '.join(unknown)}; have {', '.join(vocabularies)}")
     chosen = list(dict.fromkeys(preferred))
     if detect:
+        primary = _merged([vocabularies[lang] for lang in chosen]) if chosen else None
         chosen.extend(
             language
             for language in sorted(vocabularies)
-            if language not in chosen and read_note(text, vocabularies[language]).reports
+            if language not in chosen and _finds_pain_words(text, vocabularies[language], primary)
         )
     return chosen
 

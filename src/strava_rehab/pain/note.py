@@ -262,7 +262,9 @@ def _side(sides: set[str]) -> Side | None:
 def _sentences(tokens: Sequence[Token], vocabulary: Vocabulary) -> Iterator[list[Token]]:
     current: list[Token] = []
     for token in tokens:
-        if token.kind == "linebreak" or (
+        if token.norm == "." and current and _abbreviated(current[-1], token, vocabulary):
+            current.append(token)  # "Knie li. 3/10": the dot shortens a word
+        elif token.kind == "linebreak" or (
             token.kind != "number" and token.norm in vocabulary.sentence_breaks
         ):
             if current:
@@ -272,6 +274,10 @@ def _sentences(tokens: Sequence[Token], vocabulary: Vocabulary) -> Iterator[list
             current.append(token)
     if current:
         yield current
+
+
+def _abbreviated(word: Token, dot: Token, vocabulary: Vocabulary) -> bool:
+    return word.kind == "word" and word.end == dot.start and word.norm in vocabulary.abbreviations
 
 
 def _indices(spans: Iterable[Span]) -> set[int]:

@@ -110,6 +110,8 @@ class _TextRules(_Section):
     # and these words may sit between them ("rodilla del lado izquierdo").
     sides_follow_region: bool = False
     side_after_links: list[str] = Field(default_factory=list)
+    # Words shortened with a dot ("li.", "izq."): a "." right after one ends no sentence.
+    abbreviations: list[str] = Field(default_factory=list)
 
 
 class _Region(_Section):
@@ -267,6 +269,7 @@ class Vocabulary:
     side_after_links: frozenset[str] = frozenset()
     number_leads: frozenset[str] = frozenset()
     plural_suffixes: tuple[str, ...] = ()
+    abbreviations: frozenset[str] = frozenset()
 
 
 def vocabulary_from_mapping(data: dict[str, Any], *, source: str) -> Vocabulary:
@@ -420,6 +423,7 @@ def _single_token_lists(parsed: _VocabularyFile) -> list[tuple[str, Sequence[str
         ("owners.person_verbs", parsed.owners.person_verbs),
         ("owners.not_possessives", parsed.owners.not_possessives),
         ("text.side_after_links", text.side_after_links),
+        ("text.abbreviations", text.abbreviations),
         ("scores.number_leads", parsed.scores.number_leads),
     ]
 
@@ -682,6 +686,7 @@ def _compile(parsed: _VocabularyFile, source: str) -> Vocabulary:
         side_after_links=words(text.side_after_links),
         number_leads=words(scores.number_leads),
         plural_suffixes=suffixes,
+        abbreviations=words(text.abbreviations),
     )
 
 
@@ -717,6 +722,7 @@ def merge_vocabularies(vocabularies: Sequence[Vocabulary]) -> Vocabulary:
         raise ValueError("merge_vocabularies needs at least one vocabulary")
     if len(vocabularies) == 1:
         return vocabularies[0]
+
     def matchers(name: str) -> PhraseMatcher:
         return _union(getattr(v, name) for v in vocabularies)
 
@@ -777,6 +783,7 @@ def merge_vocabularies(vocabularies: Sequence[Vocabulary]) -> Vocabulary:
         side_after_links=words("side_after_links"),
         number_leads=words("number_leads"),
         plural_suffixes=tuple(dict.fromkeys(s for v in vocabularies for s in v.plural_suffixes)),
+        abbreviations=words("abbreviations"),
     )
 
 

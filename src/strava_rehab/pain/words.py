@@ -127,6 +127,16 @@ class PhraseMatcher:
             if len(phrase.parts) == 1 and not phrase.case_sensitive
         ]
 
+    def words(self) -> frozenset[str]:
+        """Every word any phrase is made of (case-folded), for telling known words from others."""
+        return frozenset(
+            normalize_word(part) if phrase.case_sensitive else part
+            for candidates in self._by_first.values()
+            for phrase in candidates
+            for part in phrase.parts
+            if part != NUMBER_SLOT
+        )
+
     def _key_candidates(self, token: Token) -> list[Phrase]:
         if token.kind == "number":
             return self._by_first.get(NUMBER_SLOT, [])
@@ -214,6 +224,9 @@ class UnionMatcher(PhraseMatcher):
 
     def one_word_phrases(self) -> list[tuple[str, str]]:
         return [pair for part in self._parts for pair in part.one_word_phrases()]
+
+    def words(self) -> frozenset[str]:
+        return frozenset().union(*(part.words() for part in self._parts))
 
     def longest_at(self, tokens: Sequence[Token], index: int) -> Span | None:
         best: Span | None = None
