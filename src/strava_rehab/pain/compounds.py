@@ -3,7 +3,8 @@
 Only for a vocabulary with ``text.compound_words`` (German). A word is split only when the
 vocabulary does not know it whole, it starts with a body word (or the body word with a link from
 ``text.compound_links``: "Achillessehne|n|schmerz"), and the rest is a word the vocabulary knows
-(a symptom, a red flag, a region; maybe plural). The longest body word wins. Anything else stays
+(a symptom, a red flag, a region; maybe plural). The longest body word wins; words over
+``_MAX_COMPOUND`` letters are left whole. Anything else stays
 one word, so "Kniebeuge" (a squat) is never read as knee pain. Pure and linear in the note.
 """
 
@@ -14,8 +15,10 @@ from collections.abc import Sequence
 from strava_rehab.pain.vocabulary import Vocabulary
 from strava_rehab.pain.words import Token, normalize_word
 
-# Shortest head and tail read as a word of their own.
+# Shortest head and tail read as a word of their own; longer words are never split (a pasted
+# "xxxx…" must not cost a quadratic search).
 _MIN_PART = 3
+_MAX_COMPOUND = 48
 
 
 def _known(word: str, words: frozenset[str], suffixes: Sequence[str]) -> bool:
@@ -35,7 +38,9 @@ def _raw_cut(raw: str, head: str) -> int | None:
 def split_word(word: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
     """(head, tail) of a compound the vocabulary reads, or None."""
     suffixes = vocabulary.plural_suffixes
-    if len(word) < 2 * _MIN_PART or _known(word, vocabulary.whole_words, suffixes):
+    if not 2 * _MIN_PART <= len(word) <= _MAX_COMPOUND:
+        return None
+    if _known(word, vocabulary.whole_words, suffixes):
         return None
     for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
         head, tail = word[:cut], word[cut:]
