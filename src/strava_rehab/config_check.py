@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from strava_rehab.content.vocabulary import default_vocabulary_path
+from strava_rehab.content.vocabulary import default_vocabulary_path, load_vocabularies
 from strava_rehab.notify.channels import notifier_for
+from strava_rehab.pain import VocabularyError
 from strava_rehab.settings import Settings
 from strava_rehab.worker import cron
 
@@ -31,5 +32,10 @@ def check_settings(settings: Settings) -> None:
     worker = settings.worker
     cron(worker.sync_cron, worker.timezone, "sync_cron")
     cron(worker.digest_cron, worker.timezone, "digest_cron")
-    default_vocabulary_path(settings.pain_language)  # lists the available languages if unknown
+    for index, language in enumerate(settings.pain_languages):
+        try:
+            default_vocabulary_path(language)  # lists the available languages if unknown
+        except VocabularyError as error:
+            raise VocabularyError(f"pain_languages[{index}]: {error}") from None
+    load_vocabularies()  # every shipped vocabulary may join a note: each must be valid
     check_notify(settings)

@@ -29,6 +29,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -38,9 +39,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from strava_rehab.content.locate import ContentNotFoundError, content_dir
 from strava_rehab.content.toml_file import TomlFileError, read_toml
+from strava_rehab.content.vocabulary import available_languages
 from strava_rehab.errors import UserFacingError, entry_path
 from strava_rehab.load.model import LoadThresholds
+from strava_rehab.pain.vocabulary import _LANGUAGE as LANGUAGE_CODE
 from strava_rehab.rehab.policy import RehabPolicy
 
 CONFIG_ENV = "STRAVA_REHAB_CONFIG"
@@ -160,7 +164,13 @@ class Settings(BaseSettings):
     pain_sources: list[PainSource] = Field(
         default_factory=lambda: list[PainSource](["private_note", "description"])
     )
-    pain_language: str = "en"
+    # The languages pain notes are written in, preferred first (config/pain-vocabulary.<code>.toml).
+    # Other shipped languages still join a note their words find pain in, unless
+    # pain_detect_languages is false; the preferred ones win where two read a word differently.
+    pain_languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    pain_detect_languages: bool = True
+    # The former single-language setting: pain_language = "de" means pain_languages = ["de"].
+    pain_language: str | None = None
     http_timeout_s: float = Field(default=10.0, gt=0)
     http_max_retries: int = Field(default=3, ge=0, le=10)
     token_refresh_margin_s: int = Field(default=600, ge=0, le=3600)
@@ -174,6 +184,33 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
+
+    @field_validator("pain_languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        for language in value:
+            _check_language(language)
+        return list(dict.fromkeys(value))
+
+    @field_validator("pain_language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_language(value)
+        return value
+
+    @model_validator(mode="after")
+    def _language_alias(self) -> Settings:
+        if self.pain_language is not None:
+            if "pain_languages" in self.model_fields_set and self.pain_languages != [
+                self.pain_language
+            ]:
+                raise ValueError(
+                    "pain_language and pain_languages disagree: set only pain_languages "
+                    "(pain_language is its former, single-language name)"
+                )
+            self.pain_languages = [self.pain_language]
+        return self
 
     @field_validator("strava_url")
     @classmethod
@@ -232,6 +269,21 @@ class Settings(BaseSettings):
     @property
     def run_types(self) -> frozenset[str]:
         return frozenset(self.run_sport_types)
+
+
+def _check_language(language: str) -> None:
+    """A language with a pain vocabulary in the content directory (listed when it has none)."""
+    if not LANGUAGE_CODE.fullmatch(language):
+        raise ValueError(f"{language!r} is not a language code (like 'en', 'de' or 'pt-BR')")
+    try:
+        available = available_languages(content_dir())
+    except ContentNotFoundError:
+        return  # the vocabulary loader reports the missing content directory itself
+    if language not in available:
+        raise ValueError(
+            f"no pain vocabulary for language {language!r}; "
+            f"available languages: {', '.join(available) or 'none'}"
+        )
 
 
 def _active_config_path() -> Path | None:

@@ -173,7 +173,8 @@ def test_unknown_apprise_scheme(tmp_path: Path) -> None:
     [
         ({"STRAVA_REHAB_WORKER__SYNC_CRON": "every day"}, "worker.sync_cron"),
         ({"STRAVA_REHAB_WORKER__DIGEST_CRON": "0 25 * * *"}, "worker.digest_cron"),
-        ({"STRAVA_REHAB_PAIN_LANGUAGE": "tlh"}, "available languages: en"),
+        ({"STRAVA_REHAB_PAIN_LANGUAGE": "tlh"}, "available languages: de, en, es"),
+        ({"STRAVA_REHAB_PAIN_LANGUAGES": '["en", "tlh"]'}, "pain_languages"),
     ],
 )
 def test_config_check_validates_cron_and_language_up_front(

@@ -7,6 +7,7 @@ compiles the data, so the parser itself never touches a file.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from strava_rehab.content.locate import ContentNotFoundError, content_dir
@@ -56,7 +57,42 @@ def load_vocabulary(path: Path) -> Vocabulary:
         data = read_toml(path, missing="cannot read the pain vocabulary: file not found")
     except TomlFileError as error:
         raise VocabularyError(str(error)) from None
-    return vocabulary_from_mapping(data, source=str(path))
+    vocabulary = vocabulary_from_mapping(data, source=str(path))
+    named = _language_of_file(path)
+    if named is not None and vocabulary.language != named:
+        raise VocabularyError(
+            f"{path}: language: {vocabulary.language!r} does not match the file name "
+            f"(expected {named!r})"
+        )
+    return vocabulary
+
+
+def _language_of_file(path: Path) -> str | None:
+    prefix, suffix = VOCABULARY_FILE_PATTERN.split("{language}")
+    name = path.name
+    if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix + suffix):
+        return name[len(prefix) : -len(suffix)]
+    return None
+
+
+def load_vocabularies(languages: Sequence[str] | None = None) -> dict[str, Vocabulary]:
+    """The vocabularies of ``languages`` (default: every one in the content directory), each
+    validated like :func:`load_vocabulary`; the problems of every file are reported at once."""
+    if languages is None:
+        try:
+            languages = available_languages(content_dir())
+        except ContentNotFoundError as error:
+            raise VocabularyError(f"cannot find the pain vocabulary: {error}") from error
+    vocabularies: dict[str, Vocabulary] = {}
+    problems: list[str] = []
+    for language in languages:
+        try:
+            vocabularies[language] = load_vocabulary(default_vocabulary_path(language))
+        except VocabularyError as error:
+            problems.append(str(error))
+    if problems:
+        raise VocabularyError("\n".join(problems))
+    return vocabularies
 
 
 def vocabulary_file_hash(path: Path) -> str:

@@ -1,10 +1,12 @@
 """Pain in a runner's own words: read free-text notes into structured pain reports.
 
 ``parse_pain(text, vocabulary)`` is the whole API; ``read_note`` also returns the fragments that
-could not be read. ``strava_rehab.content`` loads the vocabulary. The words are data
+could not be read; ``read_note_multi`` reads a note in several languages (``languages.py``).
+``strava_rehab.content`` loads the vocabularies. The words are data
 (``config/pain-vocabulary.<lang>.toml``); this package holds no English.
 """
 
+from strava_rehab.pain.languages import PainLanguages, note_languages, read_note_multi
 from strava_rehab.pain.model import PainReport
 from strava_rehab.pain.note import MAX_NOTE_CHARS, NoteReading, parse_pain, read_note
 from strava_rehab.pain.vocabulary import (
@@ -12,6 +14,7 @@ from strava_rehab.pain.vocabulary import (
     REGION_IDS,
     Vocabulary,
     VocabularyError,
+    merge_vocabularies,
     vocabulary_from_mapping,
 )
 
@@ -20,10 +23,14 @@ __all__ = [
     "RED_FLAG_IDS",
     "REGION_IDS",
     "NoteReading",
+    "PainLanguages",
     "PainReport",
     "Vocabulary",
     "VocabularyError",
+    "merge_vocabularies",
+    "note_languages",
     "parse_pain",
     "read_note",
+    "read_note_multi",
     "vocabulary_from_mapping",
 ]

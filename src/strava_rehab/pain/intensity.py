@@ -11,6 +11,8 @@ read as a pain score (the 11-point NRS: sources.toml farrar2001), each scaled to
   taken as already out of 10).
 * ``3/5`` is doubled (6.0) with low confidence, and only when no unknown word follows ("3/5 reps").
 * A label then a number: ``pain: 3``, ``pain 3``, ``pain level = 3`` (N ≤ 10).
+* A lead word then a number (``scores.number_leads``: Spanish "rodilla, un 4"), in a sentence
+  naming a region or symptom: low confidence.
 * A bare number closing a sentence right after a symptom or a comma, in a sentence that has a
   symptom ("heel pain on first steps, 3"), or closing a clause right after a region word
   ("L shin 3, R shin 5"): low confidence, because the runner gave no scale.
@@ -231,6 +233,25 @@ class _Reader:
             return
         self.add(index, index + 1, _number(tokens[index]), "low", "bare")
 
+    def leads(self, regions: Sequence[Span]) -> None:
+        """ "rodilla, un 4", "Schmerz eine 3": a number after ``scores.number_leads``, in a
+        sentence that names a region or a symptom (low confidence: no scale was given)."""
+        leads = self.vocabulary.number_leads
+        if not leads or not (self.symptoms or regions):
+            return
+        tokens = self.tokens
+        for index in range(len(tokens) - 1):
+            number = index + 1
+            if tokens[index].norm not in leads or not self.free_number(number):
+                continue
+            if _number(tokens[number]) > 10 or _followed_by_unit(
+                tokens, number, self.vocabulary.score_units
+            ):
+                continue
+            if number + 1 < len(tokens) and tokens[number + 1].norm in _COMPOUND_MARKS:
+                continue
+            self.add(number, number + 1, _number(tokens[number]), "low", "bare")
+
     def after_regions(self, regions: Sequence[Span]) -> None:
         """ "L shin 3, R shin 5": a bare number right after a region word, closing its clause."""
         tokens = self.tokens
@@ -268,6 +289,7 @@ def find_scores(
     reader = _Reader(tokens, vocabulary, symptoms=symptoms, reserved=reserved, known=known)
     reader.fractions()
     reader.labels()
+    reader.leads(regions)
     reader.after_regions(regions)
     reader.trailing()
     return sorted(reader.scores, key=lambda score: score.start)

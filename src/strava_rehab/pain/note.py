@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Generic, TypeVar
 
+from strava_rehab.pain.compounds import split_compounds
 from strava_rehab.pain.intensity import Score, find_scores
 from strava_rehab.pain.model import PainReport, ScoreConfidence, Side, Timing, Trend
 from strava_rehab.pain.typos import typo_regions
@@ -261,7 +262,9 @@ def _side(sides: set[str]) -> Side | None:
 def _sentences(tokens: Sequence[Token], vocabulary: Vocabulary) -> Iterator[list[Token]]:
     current: list[Token] = []
     for token in tokens:
-        if token.kind == "linebreak" or (
+        if token.norm == "." and current and _abbreviated(current[-1], token, vocabulary):
+            current.append(token)  # "Knie li. 3/10": the dot shortens a word
+        elif token.kind == "linebreak" or (
             token.kind != "number" and token.norm in vocabulary.sentence_breaks
         ):
             if current:
@@ -271,6 +274,10 @@ def _sentences(tokens: Sequence[Token], vocabulary: Vocabulary) -> Iterator[list
             current.append(token)
     if current:
         yield current
+
+
+def _abbreviated(word: Token, dot: Token, vocabulary: Vocabulary) -> bool:
+    return word.kind == "word" and word.end == dot.start and word.norm in vocabulary.abbreviations
 
 
 def _indices(spans: Iterable[Span]) -> set[int]:
@@ -503,19 +510,28 @@ class _ClauseReader:
         before_gap = set(JOINERS | _BRACKETS) | (
             set() if letter else set(self.vocabulary.side_skippable)
         )
+        after_gap = _SIDE_AFTER_GAP | self.vocabulary.side_after_links
+        after: int | None = None
+        if at >= 0:
+            # The rest of a compound the region starts ("Knie|schmerzen rechts") is no gap.
+            end = targets[at].end
+            while end < side.start and _glued(self.tokens[end - 1], self.tokens[end]):
+                end += 1
+            trailing = self.tokens[side.start].norm in self.vocabulary.trailing_sides
+            # "espinilla de la pierna izquierda": a language that writes sides after the
+            # region reaches as far back as one writing them before reaches forward.
+            reach = _SIDE_GAP_BEFORE if trailing else _SIDE_GAP_AFTER
+            if side.start - end <= reach and self._gap_ok(end, side.start, after_gap):
+                after = at
+        if after is not None and self.tokens[side.start].norm in self.vocabulary.trailing_sides:
+            return after  # "rodilla izquierda tobillo": the knee's, not the ankle's
         following = at + 1
         if following < len(targets):
             gap = targets[following].start - side.end
             limit = 1 if letter else _SIDE_GAP_BEFORE
             if gap <= limit and self._gap_ok(side.end, targets[following].start, before_gap):
                 return following
-        if at >= 0:
-            gap = side.start - targets[at].end
-            if gap <= _SIDE_GAP_AFTER and self._gap_ok(
-                targets[at].end, side.start, _SIDE_AFTER_GAP
-            ):
-                return at
-        return None
+        return after
 
     def _bind_sides(self, clause: _Clause) -> None:
         full = [(s, False) for s in self.found.sides.within(self.start, self.end)]
@@ -639,9 +655,10 @@ class _ClauseReader:
                 continue
             region = self.regions[at]
             gap = range(region.end, word.start)
+            sides = _indices(self.found.sides.within(region.end, word.start))
             if len(gap) <= _CLEAR_REACH and all(
-                self.tokens[i].norm in self.vocabulary.fillers for i in gap
-            ):
+                self.tokens[i].norm in self.vocabulary.fillers or i in sides for i in gap
+            ):  # "knee fine", "Wade links ok"
                 clause.region_clear.add(region.start)
 
     # Unknown words ----------------------------------------------------------------------------
@@ -695,6 +712,11 @@ class _ClauseReader:
             or self.tokens[i].kind == "mark"
             for i in range(self.start, self.end)
         )
+
+
+def _glued(before: Token, after: Token) -> bool:
+    """Two words of one written word: only a split compound (``compounds.py``) gives these."""
+    return before.kind == after.kind == "word" and after.start <= before.end
 
 
 def _terms(tokens: Sequence[Token], indices: Iterable[int]) -> list[str]:
@@ -974,7 +996,7 @@ def read_note(text: str, vocabulary: Vocabulary) -> NoteReading:
     drafts: list[_Draft] = []
     dangling: _Draft | None = None
     unread: list[tuple[int, int]] = []
-    for sentence in _sentences(tokenize(note), vocabulary):
+    for sentence in _sentences(split_compounds(tokenize(note), vocabulary), vocabulary):
         new, dangling = _read_sentence(sentence, vocabulary, drafts, dangling, unread)
         drafts.extend(sorted(new, key=lambda d: d.char_start))
     reports = [draft.report(note) for draft in drafts]

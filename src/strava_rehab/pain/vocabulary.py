@@ -17,7 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from strava_rehab.errors import UserFacingError
 from strava_rehab.errors import entry_path as _entry_path
-from strava_rehab.pain.words import NUMBER_SLOT, Phrase, PhraseMatcher, Token, tokenize
+from strava_rehab.pain.words import (
+    NUMBER_SLOT,
+    Phrase,
+    PhraseMatcher,
+    Token,
+    UnionMatcher,
+    normalize_word,
+    tokenize,
+)
 
 # The ids the parser emits and the rules consume (config/rules.toml): fixed in code, because
 # a region the rules do not know would be a pain report nobody acts on.
@@ -89,6 +97,21 @@ class _TextRules(_Section):
     # Real words that sit one or two letters from a region word ("heal", "groan", "shine"): never
     # read as a typo of that region.
     typo_exceptions: list[str] = Field(default_factory=list)
+    # Letters runners write another way or leave out: {"ü" = ["ue", "u"], "é" = ["e"]}. Every
+    # entry of the file is also matched in each spelling ("Hüfte" meets "Huefte" and "Hufte").
+    spelling_variants: dict[str, list[str]] = Field(default_factory=dict)
+    # Compound nouns ("Knieschmerzen" = "Knie" + "Schmerzen"): an unknown word that is a body
+    # word, a link from compound_links ("Waden|krampf", "Achillessehne|n|schmerz") and a known
+    # word is read as those two words. compound_drop_endings: "Hüfte" -> "Hüft|schmerzen".
+    compound_words: bool = False
+    compound_links: list[str] = Field(default_factory=list)
+    compound_drop_endings: list[str] = Field(default_factory=list)
+    # Word order: a side right after a region is that region's ("rodilla izquierda, tobillo"),
+    # and these words may sit between them ("rodilla del lado izquierdo").
+    sides_follow_region: bool = False
+    side_after_links: list[str] = Field(default_factory=list)
+    # Words shortened with a dot ("li.", "izq."): a "." right after one ends no sentence.
+    abbreviations: list[str] = Field(default_factory=list)
 
 
 class _Region(_Section):
@@ -171,6 +194,8 @@ class _ScoreWords(_Section):
     units: list[str]
     # Ratings of something else: "RPE 7/10", "sleep 6/10" are not pain scores.
     not_pain: list[str]
+    # A word that makes the next number a score in a clause that names pain: "rodilla, un 4".
+    number_leads: list[str] = Field(default_factory=list)
 
 
 class _VocabularyFile(_Section):
@@ -234,6 +259,17 @@ class Vocabulary:
     owner_self: frozenset[str] = frozenset()
     person_verbs: frozenset[str] = frozenset()
     not_possessives: frozenset[str] = frozenset()
+    # Compound nouns (text.compound_words): the words a compound may start and end with, and
+    # every word the vocabulary knows whole (those are never split).
+    compound_heads: frozenset[str] = frozenset()
+    compound_tails: frozenset[str] = frozenset()
+    whole_words: frozenset[str] = frozenset()
+    # Side words of a language that writes them after the region (text.sides_follow_region).
+    trailing_sides: frozenset[str] = frozenset()
+    side_after_links: frozenset[str] = frozenset()
+    number_leads: frozenset[str] = frozenset()
+    plural_suffixes: tuple[str, ...] = ()
+    abbreviations: frozenset[str] = frozenset()
 
 
 def vocabulary_from_mapping(data: dict[str, Any], *, source: str) -> Vocabulary:
@@ -386,6 +422,9 @@ def _single_token_lists(parsed: _VocabularyFile) -> list[tuple[str, Sequence[str
         ("owners.self", parsed.owners.self),
         ("owners.person_verbs", parsed.owners.person_verbs),
         ("owners.not_possessives", parsed.owners.not_possessives),
+        ("text.side_after_links", text.side_after_links),
+        ("text.abbreviations", text.abbreviations),
+        ("scores.number_leads", parsed.scores.number_leads),
     ]
 
 
@@ -412,6 +451,22 @@ def _check_entries(parsed: _VocabularyFile) -> Iterator[str]:
     for index, suffix in enumerate(parsed.text.plural_suffixes):
         if not suffix.isalpha():
             yield f"text.plural_suffixes[{index}]: {suffix!r} must be letters only"
+    for key in ("compound_links", "compound_drop_endings"):
+        for index, link in enumerate(getattr(parsed.text, key)):
+            if not link.isalpha():
+                yield f"text.{key}[{index}]: {link!r} must be letters only"
+    if parsed.text.compound_links and not parsed.text.compound_words:
+        yield "text.compound_links: set text.compound_words = true to use them"
+    for letters, spellings in parsed.text.spelling_variants.items():
+        if not letters.isalpha():
+            yield f"text.spelling_variants.{letters}: {letters!r} must be letters only"
+        if not spellings:
+            yield f"text.spelling_variants.{letters}: no spellings (list at least one)"
+        for index, spelling in enumerate(spellings):
+            if not spelling.isalpha():
+                yield (
+                    f"text.spelling_variants.{letters}[{index}]: {spelling!r} must be letters only"
+                )
     for path, words in _single_token_lists(parsed):
         for index, word in enumerate(words):
             if not word.strip():
@@ -453,26 +508,104 @@ def _check_phrases(what: str, entries: Sequence[_Entry], *, slots_allowed: bool)
 # Compilation.
 
 
-def _phrases(entries: Iterable[_Entry], *, slots: bool = False, case: bool = False) -> list[Phrase]:
+_Spellings = tuple[tuple[str, tuple[str, ...]], ...]
+# At most this many spellings of one phrase: "Oberschenkelrückseite" has three, not thousands.
+_MAX_SPELLINGS: Final = 16
+
+
+def _spellings_of(rules: dict[str, list[str]]) -> _Spellings:
+    """The spelling rules, longest letters first, compared as the notes' words are (casefolded)."""
+    folded = ((normalize_word(k), tuple(normalize_word(v) for v in vs)) for k, vs in rules.items())
+    return tuple(sorted(folded, key=lambda rule: len(rule[0]), reverse=True))
+
+
+def _spell(word: str, rules: _Spellings) -> list[str]:
+    """``word`` and its other spellings ("hüfte" -> "hüfte", "huefte", "hufte"), itself first."""
+    if not rules:
+        return [word]
+    found: list[str] = [""]
+    index = 0
+    while index < len(word):
+        for letters, others in rules:
+            if word.startswith(letters, index):
+                found = [f + part for f in found for part in (letters, *others)]
+                index += len(letters)
+                break
+        else:
+            found = [f + word[index] for f in found]
+            index += 1
+        found = found[:_MAX_SPELLINGS]
+    return list(dict.fromkeys(found))
+
+
+def _spelled_parts(parts: tuple[str, ...], rules: _Spellings) -> list[tuple[str, ...]]:
+    combined: list[tuple[str, ...]] = [()]
+    for part in parts:
+        combined = [(*c, s) for c in combined for s in _spell(part, rules)][:_MAX_SPELLINGS]
+    return combined
+
+
+def _phrases(
+    entries: Iterable[_Entry],
+    *,
+    slots: bool = False,
+    case: bool = False,
+    spellings: _Spellings = (),
+) -> list[Phrase]:
     compiled: list[Phrase] = []
+    others: list[Phrase] = []
     for entry in entries:
         tokens: list[Token] = tokenize(entry.text, allow_slots=slots)
         parts = tuple(t.raw if case else t.norm for t in tokens)
         compiled.append(Phrase(parts, entry.value, entry.text.strip(), case_sensitive=case))
-    return compiled
+        if spellings and not case:
+            others.extend(
+                Phrase(spelled, entry.value, entry.text.strip())
+                for spelled in _spelled_parts(parts, spellings)[1:]
+            )
+    # The entries as written come first, so one of them wins over another's spelling variant.
+    return compiled + others
 
 
-def _norms(words: Iterable[str]) -> frozenset[str]:
-    return frozenset(tokenize(w)[0].norm for w in words)
+def _norms(words: Iterable[str], spellings: _Spellings = ()) -> frozenset[str]:
+    return frozenset(s for w in words for s in _spell(tokenize(w)[0].norm, spellings))
+
+
+def _one_words(matchers: Iterable[PhraseMatcher]) -> set[str]:
+    return {word for m in matchers for word, _ in m.one_word_phrases()}
+
+
+def _compounds(
+    text: _TextRules, body: Sequence[PhraseMatcher], tails: Sequence[PhraseMatcher]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The words a compound may start with (a body word, maybe with a link) and end with."""
+    if not text.compound_words:
+        return frozenset(), frozenset()
+    links = ("", *(normalize_word(link) for link in text.compound_links))
+    drops = [normalize_word(d) for d in text.compound_drop_endings]
+    heads: set[str] = set()
+    for word in _one_words(body):
+        if not word.isalpha():
+            continue
+        heads.update(word + link for link in links)
+        heads.update(word[: -len(d)] for d in drops if word.endswith(d) and len(word) > len(d) + 2)
+    return frozenset(heads), frozenset(w for w in _one_words(tails) if w.isalpha())
 
 
 def _compile(parsed: _VocabularyFile, source: str) -> Vocabulary:
     text = parsed.text
     suffixes = tuple(s.casefold() for s in text.plural_suffixes)
+    spellings = _spellings_of(text.spelling_variants)
     sides = _side_entries(parsed.sides, "sides")
     letters = _side_entries(parsed.side_letters, "side_letters")
     one_word_sides = {e.text for e in (*sides, *letters) if len(tokenize(e.text)) == 1}
-    inner = _norms(text.inner_fillers) | _norms(one_word_sides)
+    inner = _norms(text.inner_fillers, spellings) | _norms(one_word_sides, spellings)
+
+    def words(items: Iterable[str]) -> frozenset[str]:
+        return _norms(items, spellings)
+
+    def phrases(entries: Iterable[_Entry], *, slots: bool = False) -> list[Phrase]:
+        return _phrases(entries, slots=slots, spellings=spellings)
 
     def matcher(phrases: Iterable[Phrase]) -> PhraseMatcher:
         return PhraseMatcher(phrases, inner_fillers=inner, plural_suffixes=suffixes)
@@ -489,48 +622,182 @@ def _compile(parsed: _VocabularyFile, source: str) -> Vocabulary:
         if (flag := getattr(parsed.timing, name).red_flag) is not None
     }
     scores = parsed.scores
+    regions = matcher(phrases(_region_entries(parsed)))
+    unplaced = matcher(phrases(_plain("unplaced_body_words", parsed.unplaced_body_words)))
+    symptom_words = matcher(phrases(symptoms))
+    red_flags = matcher(phrases(_red_flag_entries(parsed)))
+    fillers = words(text.fillers)
+    sides_matcher = matcher(phrases(sides))
+    negation_cues = matcher(phrases(_plain("negation.cues", negation.cues)))
+    heads, tails = _compounds(text, (regions, unplaced), (symptom_words, red_flags, regions))
     return Vocabulary(
         language=parsed.language,
         source=source,
-        regions=matcher(_phrases(_region_entries(parsed))),
-        unplaced_body_words=matcher(
-            _phrases(_plain("unplaced_body_words", parsed.unplaced_body_words))
-        ),
-        sides=matcher(_phrases(sides)),
-        side_letters=PhraseMatcher(_phrases(letters)),
-        symptoms=matcher(_phrases(symptoms)),
+        regions=regions,
+        unplaced_body_words=unplaced,
+        sides=sides_matcher,
+        side_letters=PhraseMatcher(phrases(letters)),
+        symptoms=symptom_words,
         symptom_estimates=estimates,
         timing=matcher(
-            _phrases(_timing_entries(parsed, case_sensitive=False), slots=True)
+            phrases(_timing_entries(parsed, case_sensitive=False), slots=True)
             + _phrases(_timing_entries(parsed, case_sensitive=True), case=True)
         ),
         timing_red_flags=timing_flags,
-        trend=matcher(_phrases(_trend_entries(parsed))),
-        negation_cues=matcher(_phrases(_plain("negation.cues", negation.cues))),
-        negation_phrases=matcher(_phrases(_plain("negation.phrases", negation.phrases))),
-        all_clear=matcher(_phrases(_plain("negation.all_clear", negation.all_clear))),
-        negation_list_joiners=_norms(negation.list_joiners),
-        red_flags=matcher(_phrases(_red_flag_entries(parsed))),
+        trend=matcher(phrases(_trend_entries(parsed))),
+        negation_cues=negation_cues,
+        negation_phrases=matcher(phrases(_plain("negation.phrases", negation.phrases))),
+        all_clear=matcher(phrases(_plain("negation.all_clear", negation.all_clear))),
+        negation_list_joiners=words(negation.list_joiners),
+        red_flags=red_flags,
         score_labels=matcher(
-            _phrases(_listed("scores.labels", scores.labels, "10"))
-            + _phrases(_listed("scores.labels_out_of_100", scores.labels_out_of_100, "100"))
+            phrases(_listed("scores.labels", scores.labels, "10"))
+            + phrases(_listed("scores.labels_out_of_100", scores.labels_out_of_100, "100"))
         ),
-        score_out_of=PhraseMatcher(_phrases(_plain("scores.out_of", scores.out_of))),
-        score_units=_norms(scores.units),
-        score_label_links=_norms(scores.label_links),
-        score_not_pain=_norms(scores.not_pain),
-        sentence_breaks=_norms(text.sentence_breaks),
-        clause_breaks=_norms(text.clause_breaks),
-        fillers=_norms(text.fillers),
-        location_words=_norms(text.location_words),
+        score_out_of=PhraseMatcher(phrases(_plain("scores.out_of", scores.out_of))),
+        score_units=words(scores.units),
+        score_label_links=words(scores.label_links),
+        score_not_pain=words(scores.not_pain),
+        sentence_breaks=words(text.sentence_breaks),
+        clause_breaks=words(text.clause_breaks),
+        fillers=fillers,
+        location_words=words(text.location_words),
         side_skippable=inner,
         region_ids=tuple(r for r in REGION_IDS if r in parsed.regions),
-        typo_exceptions=_norms(text.typo_exceptions),
-        provocations=matcher(_phrases(_plain("provocation.words", parsed.provocation.words))),
-        provocation_links=_norms(parsed.provocation.links),
-        provocation_causes=_norms(parsed.provocation.causes),
-        owner_others=_norms(parsed.owners.others),
-        owner_self=_norms(parsed.owners.self),
-        person_verbs=_norms(parsed.owners.person_verbs),
-        not_possessives=_norms(parsed.owners.not_possessives),
+        typo_exceptions=words(text.typo_exceptions),
+        provocations=matcher(phrases(_plain("provocation.words", parsed.provocation.words))),
+        provocation_links=words(parsed.provocation.links),
+        provocation_causes=words(parsed.provocation.causes),
+        owner_others=words(parsed.owners.others),
+        owner_self=words(parsed.owners.self),
+        person_verbs=words(parsed.owners.person_verbs),
+        not_possessives=words(parsed.owners.not_possessives),
+        compound_heads=heads,
+        compound_tails=tails,
+        whole_words=frozenset(
+            _one_words((regions, unplaced, symptom_words, red_flags, sides_matcher, negation_cues))
+            | fillers
+        )
+        if heads
+        else frozenset(),
+        trailing_sides=frozenset(w for w, _ in sides_matcher.one_word_phrases())
+        if text.sides_follow_region
+        else frozenset(),
+        side_after_links=words(text.side_after_links),
+        number_leads=words(scores.number_leads),
+        plural_suffixes=suffixes,
+        abbreviations=words(text.abbreviations),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Several languages at once.
+
+
+def _union(matchers: Iterable[PhraseMatcher | None]) -> PhraseMatcher:
+    return UnionMatcher(m for m in matchers if m is not None)
+
+
+def _owners_without_fillers(vocabularies: Sequence[Vocabulary], field: str) -> frozenset[str]:
+    """Owner words of each language, less those another language reads as a filler: German
+    "Kind" (a child) is English "kind of sore", so a mixed note keeps it a filler."""
+    kept: set[str] = set()
+    for vocabulary in vocabularies:
+        words: frozenset[str] = getattr(vocabulary, field)
+        elsewhere = set().union(
+            *(v.fillers - getattr(v, field) for v in vocabularies if v is not vocabulary)
+        )
+        kept.update(words - elsewhere)
+    return frozenset(kept)
+
+
+def merge_vocabularies(vocabularies: Sequence[Vocabulary]) -> Vocabulary:
+    """One vocabulary reading every language of ``vocabularies``, the preferred one first.
+
+    Each phrase category is the union of the languages' phrases; where two languages read the
+    same words differently (a region, a side), the one listed first wins. Word lists are unions.
+    One vocabulary is returned as it is, so a single language reads exactly as before.
+    """
+    if not vocabularies:
+        raise ValueError("merge_vocabularies needs at least one vocabulary")
+    if len(vocabularies) == 1:
+        return vocabularies[0]
+
+    def matchers(name: str) -> PhraseMatcher:
+        return _union(getattr(v, name) for v in vocabularies)
+
+    def words(name: str) -> frozenset[str]:
+        return frozenset().union(*(getattr(v, name) for v in vocabularies))
+
+    def first_wins(name: str) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for vocabulary in reversed(vocabularies):
+            merged.update(getattr(vocabulary, name))
+        return merged
+
+    return Vocabulary(
+        language="+".join(v.language for v in vocabularies),
+        source=" + ".join(v.source for v in vocabularies),
+        regions=matchers("regions"),
+        unplaced_body_words=matchers("unplaced_body_words"),
+        sides=matchers("sides"),
+        side_letters=matchers("side_letters"),
+        symptoms=matchers("symptoms"),
+        symptom_estimates=first_wins("symptom_estimates"),
+        timing=matchers("timing"),
+        timing_red_flags=first_wins("timing_red_flags"),
+        trend=matchers("trend"),
+        negation_cues=matchers("negation_cues"),
+        negation_phrases=matchers("negation_phrases"),
+        all_clear=matchers("all_clear"),
+        negation_list_joiners=words("negation_list_joiners"),
+        red_flags=matchers("red_flags"),
+        score_labels=matchers("score_labels"),
+        score_out_of=matchers("score_out_of"),
+        score_units=words("score_units"),
+        score_label_links=words("score_label_links"),
+        score_not_pain=words("score_not_pain"),
+        sentence_breaks=words("sentence_breaks"),
+        clause_breaks=words("clause_breaks"),
+        fillers=words("fillers"),
+        location_words=words("location_words"),
+        side_skippable=words("side_skippable"),
+        region_ids=tuple(r for r in REGION_IDS if any(r in v.region_ids for v in vocabularies)),
+        typo_exceptions=words("typo_exceptions"),
+        provocations=_union(v.provocations for v in vocabularies),
+        provocation_links=words("provocation_links"),
+        provocation_causes=words("provocation_causes"),
+        owner_others=_owners_without_fillers(vocabularies, "owner_others"),
+        owner_self=_owners_without_fillers(vocabularies, "owner_self"),
+        person_verbs=_owners_without_fillers(vocabularies, "person_verbs"),
+        not_possessives=words("not_possessives"),
+        compound_heads=words("compound_heads"),
+        compound_tails=words("compound_tails"),
+        whole_words=words("whole_words")
+        | (
+            frozenset()
+            if not any(v.compound_heads for v in vocabularies)
+            else frozenset(w for v in vocabularies for w, _ in _all_one_words(v))
+        ),
+        trailing_sides=words("trailing_sides"),
+        side_after_links=words("side_after_links"),
+        number_leads=words("number_leads"),
+        plural_suffixes=tuple(dict.fromkeys(s for v in vocabularies for s in v.plural_suffixes)),
+        abbreviations=words("abbreviations"),
+    )
+
+
+def _all_one_words(vocabulary: Vocabulary) -> list[tuple[str, str]]:
+    """Every one-word phrase of the vocabulary's body, symptom, side and negation words."""
+    return [
+        pair
+        for m in (
+            vocabulary.regions,
+            vocabulary.unplaced_body_words,
+            vocabulary.symptoms,
+            vocabulary.red_flags,
+            vocabulary.sides,
+            vocabulary.negation_cues,
+        )
+        for pair in m.one_word_phrases()
+    ] + [(w, "") for w in vocabulary.fillers]

@@ -127,6 +127,16 @@ class PhraseMatcher:
             if len(phrase.parts) == 1 and not phrase.case_sensitive
         ]
 
+    def words(self) -> frozenset[str]:
+        """Every word any phrase is made of (case-folded), for telling known words from others."""
+        return frozenset(
+            normalize_word(part) if phrase.case_sensitive else part
+            for candidates in self._by_first.values()
+            for phrase in candidates
+            for part in phrase.parts
+            if part != NUMBER_SLOT
+        )
+
     def _key_candidates(self, token: Token) -> list[Phrase]:
         if token.kind == "number":
             return self._by_first.get(NUMBER_SLOT, [])
@@ -180,19 +190,48 @@ class PhraseMatcher:
             position += 1
         return position
 
+    def longest_at(self, tokens: Sequence[Token], index: int) -> Span | None:
+        """The longest phrase starting at ``index`` (the first listed on a tie), or None."""
+        best: Span | None = None
+        for phrase in self._key_candidates(tokens[index]):
+            end = self._match_at(tokens, index, phrase)
+            if end is not None and (best is None or end > best.end):
+                best = Span(index, end, phrase.value, phrase.source)
+        return best
+
     def find(self, tokens: Sequence[Token]) -> list[Span]:
         """Non-overlapping matches, scanning left to right and taking the longest at each place."""
         spans: list[Span] = []
         index = 0
         while index < len(tokens):
-            best: Span | None = None
-            for phrase in self._key_candidates(tokens[index]):
-                end = self._match_at(tokens, index, phrase)
-                if end is not None and (best is None or end > best.end):
-                    best = Span(index, end, phrase.value, phrase.source)
+            best = self.longest_at(tokens, index)
             if best is None:
                 index += 1
             else:
                 spans.append(best)
                 index = best.end
         return spans
+
+
+class UnionMatcher(PhraseMatcher):
+    """Several languages' matchers read as one: the longest phrase at each place wins, and on a
+    tie the matcher listed first (the athlete's preferred language). Each part keeps its own
+    inner fillers and plural suffixes, so German "-n" plurals never reach English words."""
+
+    def __init__(self, parts: Iterable[PhraseMatcher]) -> None:
+        super().__init__(())
+        self._parts = tuple(parts)
+
+    def one_word_phrases(self) -> list[tuple[str, str]]:
+        return [pair for part in self._parts for pair in part.one_word_phrases()]
+
+    def words(self) -> frozenset[str]:
+        return frozenset().union(*(part.words() for part in self._parts))
+
+    def longest_at(self, tokens: Sequence[Token], index: int) -> Span | None:
+        best: Span | None = None
+        for part in self._parts:
+            found = part.longest_at(tokens, index)
+            if found is not None and (best is None or found.end > best.end):
+                best = found
+        return best

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import get_args
 
-from strava_rehab.content.knowledge import vocabulary
+from strava_rehab.content.knowledge import pain_languages, vocabulary
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.errors import UserFacingError
@@ -25,6 +25,9 @@ def resolve_region(ctx: AppContext, text: str) -> str:
     for report in parse_pain(f"{text} pain", vocab):
         if report.region:
             return report.region
+    region = pain_languages(ctx.settings).region_of(text)  # "Schienbein", "espinilla"
+    if region is not None:
+        return region
     raise PainLogError(
         f"unknown body region {text!r}; use one of: {', '.join(vocab.region_ids)} "
         "(or a common name such as shin, heel, arch, achilles, kneecap, IT band, sit bone)"
@@ -50,7 +53,7 @@ def log_pain(
         raise PainLogError(f"--when {timing!r}: expected one of {', '.join(get_args(Timing))}")
     # The note may carry red flags ("worse at night", "limping"): read them with the parser.
     flags = sorted(
-        {flag for r in parse_pain(note, vocabulary(ctx.settings)) for flag in r.red_flags}
+        {flag for r in pain_languages(ctx.settings).read(note).reports for flag in r.red_flags}
     )
     report = PainReport(
         region=resolve_region(ctx, region),

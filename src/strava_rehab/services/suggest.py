@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from strava_rehab.content.knowledge import library, policy_of, vocabulary_with_hash
+from strava_rehab.content.knowledge import library, pain_languages_with_hash, policy_of
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.db.models import (
@@ -28,7 +28,7 @@ from strava_rehab.db.models import (
     SuggestionRow,
 )
 from strava_rehab.load import LoadThresholds, RunSession, analyze, daily_distance_km
-from strava_rehab.pain import Vocabulary, parse_pain, read_note
+from strava_rehab.pain import PainLanguages
 from strava_rehab.rehab import (
     Decision,
     PainEntry,
@@ -114,7 +114,7 @@ def refresh_pain(ctx: AppContext, athlete_id: int, today: date) -> int:
     (``Activity.analysed_hash``), so re-running a pass writes nothing.
     """
     cutoff = _window_start(ctx, today)
-    vocab, vocab_hash = vocabulary_with_hash(ctx.settings)
+    vocab, vocab_hash = pain_languages_with_hash(ctx.settings)
     work = []
     for row in gateway.detailed_activities_since(ctx.db, athlete_id, cutoff):
         texts = pain_texts(ctx.settings, row)
@@ -128,7 +128,7 @@ def refresh_pain(ctx: AppContext, athlete_id: int, today: date) -> int:
             activity_id,
             day,
             fingerprint,
-            [(source, r) for source, text in texts.items() for r in parse_pain(text, vocab)],
+            [(source, r) for source, text in texts.items() for r in vocab.read(text).reports],
         )
         for activity_id, day, texts, fingerprint in work
     ]
@@ -163,13 +163,13 @@ _UNREAD: dict[tuple[str, str], tuple[str, ...]] = {}
 _UNREAD_MAX = 4096
 
 
-def _unread_in(text: str, vocab: Vocabulary, vocab_hash: str) -> tuple[str, ...]:
+def _unread_in(text: str, vocab: PainLanguages, vocab_hash: str) -> tuple[str, ...]:
     """What looked like pain in the text but was not understood (``read_note(...).unread``),
     less the unknown body parts the pain reports already carry (the decision names those)."""
     key = (text, vocab_hash)
     found = _UNREAD.get(key)
     if found is None:
-        reading = read_note(text, vocab)
+        reading = vocab.read(text)
         reported = {r.text for r in reading.reports if r.region is None and not r.negated}
         found = tuple(fragment for fragment in reading.unread if fragment not in reported)
         if len(_UNREAD) >= _UNREAD_MAX:
@@ -180,7 +180,7 @@ def _unread_in(text: str, vocab: Vocabulary, vocab_hash: str) -> tuple[str, ...]
 
 def unread_notes(ctx: AppContext, activity: Activity) -> list[str]:
     """The run's own text that could not be read, for the runner's notification."""
-    vocab, vocab_hash = vocabulary_with_hash(ctx.settings)
+    vocab, vocab_hash = pain_languages_with_hash(ctx.settings)
     fragments = [
         fragment
         for text in pain_texts(ctx.settings, activity).values()
