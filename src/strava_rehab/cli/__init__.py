@@ -136,7 +136,7 @@ def version() -> None:
 
 
 # The command modules, one per topic, in the order ``--help`` lists them.
-COMMAND_MODULES = ("connecting", "syncing", "reports", "running", "admin")
+COMMAND_MODULES = ("connecting", "syncing", "reports", "notifying", "running", "admin")
 
 
 def _register() -> None:

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.db.models import OutboxMessage, WebhookEvent
 from strava_rehab.distributed.defer import defer_in
-from strava_rehab.notify.channels import notifier_for
 from strava_rehab.notify.outbox import send_pending
+from strava_rehab.services import channels
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs as services
@@ -240,7 +240,7 @@ def build_app(settings: Settings) -> DistributedApp:
         notify = ctx.settings.notify
         report = send_pending(
             ctx.db,
-            notifier_for([url.get_secret_value() for url in notify.urls]),
+            channels.router(ctx),
             ctx.clock(),
             max_attempts=notify.max_attempts,
             retry_base_s=notify.retry_base_s,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import OutboxMessage
-from strava_rehab.notify.channels import NotificationFailed, Notifier
+from strava_rehab.notify.channels import ChannelRouter, NotificationFailed, Notifier
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def _claim(
 
 def send_pending(
     db: Database,
-    notifier: Notifier,
+    notifier: Notifier | ChannelRouter,
     now: datetime,
     *,
     max_attempts: int = 8,
@@ -107,11 +107,19 @@ def send_pending(
     limit: int = 50,
     message_id: int | None = None,
 ) -> OutboxReport:
-    """Send what is due (or only ``message_id``, the distributed runner's task per message)."""
+    """Send what is due (or only ``message_id``, the distributed runner's task per message).
+
+    With a ``ChannelRouter`` each message goes to its athlete's own channels (or the default).
+    """
     report = OutboxReport()
     for message in _claim(db, now, limit, message_id):
         try:
-            notifier.send(message.title, message.body)
+            channel = (
+                notifier.for_athlete(message.athlete_id)
+                if isinstance(notifier, ChannelRouter)
+                else notifier
+            )
+            channel.send(message.title, message.body)
         except NotificationFailed as exc:
             error = str(exc)
         except Exception as exc:  # a channel's own bug must not stop the other messages
