@@ -201,6 +201,6 @@ def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
             "protocol": lambda d: d["protocol"] or "",
             "phase": lambda d: d["phase"] or "",
             "delivered": lambda d: "yes" if d["delivered"] else "no",
-            "why": lambda d: d["reason"][:60],
+            "why": lambda d: d["reason"],
         },
     )
