@@ -59,6 +59,10 @@ def log_level(default: int = logging.WARNING) -> int:
     return default
 
 
+def quiet() -> bool:
+    return _run.quiet
+
+
 def settings() -> Settings:
     if _run.settings is None:
         _run.settings = load_settings()
