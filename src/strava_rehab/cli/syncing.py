@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from strava_rehab.cli import UserError, app, context, log_level, quiet
-from strava_rehab.cli.options import AthleteOpt, JsonOpt
+from strava_rehab.cli.options import AthleteOpt, JsonOpt, check_limit
 from strava_rehab.cli.output import emit_json, listing, say, setup_logging
 from strava_rehab.cli.progress import sync_progress
 from strava_rehab.services import connect as athletes
@@ -63,7 +63,9 @@ def sync(
 @app.command()
 def activities(
     athlete: AthleteOpt = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first (0 = all).")] = 30,
+    limit: Annotated[
+        int, typer.Option(help="How many, newest first (0 = all).", callback=check_limit)
+    ] = 30,
     as_json: JsonOpt = False,
 ) -> None:
     """List stored activities, newest first."""
