@@ -27,6 +27,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)  # ~/.config is the temporary home's
     monkeypatch.setenv("SILENCE_TOKEN_WARNINGS", "true")
     workdir = tmp_path / "work"
     workdir.mkdir()

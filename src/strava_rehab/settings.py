@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -47,6 +48,7 @@ from strava_rehab.load.model import LoadThresholds
 from strava_rehab.pain.vocabulary import _LANGUAGE as LANGUAGE_CODE
 from strava_rehab.rehab.policy import RehabPolicy
 
+APP_NAME = "strava-rehab"
 CONFIG_ENV = "STRAVA_REHAB_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "strava-rehab.toml"
 ENV_PREFIX = "STRAVA_REHAB_"
@@ -286,11 +288,30 @@ def _check_language(language: str) -> None:
         )
 
 
+def user_config_file() -> Path:
+    """The per-user settings file: ``~/.config/strava-rehab/config.toml`` (XDG) on Linux."""
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
 def _active_config_path() -> Path | None:
+    """The settings file read: ``$STRAVA_REHAB_CONFIG``, else ``./config/strava-rehab.toml``,
+    else the user's config file; None when there is none (defaults and environment only)."""
     named = os.environ.get(CONFIG_ENV)
     if named:
         return Path(named).expanduser()
-    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+    for candidate in (DEFAULT_CONFIG_FILE, user_config_file()):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def config_source() -> str:
+    """Which settings file is read, for ``config show``."""
+    path = _active_config_path()
+    if path is None:
+        return "none: defaults and environment"
+    how = f" (named by {CONFIG_ENV})" if os.environ.get(CONFIG_ENV) else ""
+    return f"{path.resolve() if path.exists() else path}{how}"
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

@@ -37,6 +37,7 @@ COMMANDS = [
     "keys",
     "pain",
     "webhook",
+    "notify",
 ]
 
 

@@ -28,10 +28,10 @@ from tests.integration.servers import NotificationSink, free_port, web_server
 from strava_rehab.context import AppContext
 from strava_rehab.dashboard.export import read_export
 from strava_rehab.db import gateway
-from strava_rehab.db.models import OutboxMessage, RunnerSettings, WebSession
+from strava_rehab.db.models import OutboxMessage, WebSession
 from strava_rehab.sandbox import Sandbox
+from strava_rehab.services import channels, jobs
 from strava_rehab.services import connect as athletes
-from strava_rehab.services import jobs
 from strava_rehab.text.description_block import START, remove
 from strava_rehab.web.session import COOKIE_NAME, Sessions
 
@@ -317,11 +317,10 @@ def test_notification_only_goes_to_the_runners_own_channel_kept_secret(site: Sit
         saved = _save(site, destination="notification", notification_url=url)
         assert saved.status_code == 200 and "A channel is set" in saved.text
         assert url not in saved.text and "127.0.0.1:" + url.split(":")[2] not in saved.text
-        with site.ctx.db.read() as session:
-            stored = session.get(RunnerSettings, site.athlete_id)
-        assert stored is not None and stored.notification_url is not None
-        assert url.encode() not in stored.notification_url  # encrypted at rest
-        assert site.ctx.vault.decrypt(stored.notification_url) == url
+        # One store for a runner's own channels, the one `strava-rehab notify set` uses.
+        blob = gateway.athlete_channels(site.ctx.db).get(site.athlete_id)
+        assert blob is not None and url.encode() not in blob  # encrypted at rest
+        assert channels.own_channels(site.ctx, site.athlete_id) == [url]
         sink.received.clear()
         quiet_run = pain_run(site.sandbox, site.athlete_id)
         jobs.run_cycle(site.ctx)
@@ -330,9 +329,9 @@ def test_notification_only_goes_to_the_runners_own_channel_kept_secret(site: Sit
         assert any(str(quiet_run) in body and "4" in body for body in bodies), bodies
         # An empty field keeps the channel; "remove" forgets it.
         _save(site, destination="notification")
-        assert gateway.runner_choices(site.ctx.db, site.athlete_id).notification_url is not None
+        assert channels.own_channels(site.ctx, site.athlete_id) == [url]
         _save(site, destination="notification", remove_notification="yes")
-        assert gateway.runner_choices(site.ctx.db, site.athlete_id).notification_url is None
+        assert channels.own_channels(site.ctx, site.athlete_id) is None
     finally:
         sink.close()
 

@@ -45,7 +45,7 @@ app = typer.Typer(
     help="Finds risky mileage spikes in your Strava runs, reads the pain you log, and writes "
     "evidence-based rehab suggestions back. Education, not diagnosis.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -57,6 +57,10 @@ def log_level(default: int = logging.WARNING) -> int:
     if _run.verbose >= 1:
         return logging.DEBUG if _run.verbose > 1 or default <= logging.INFO else logging.INFO
     return default
+
+
+def quiet() -> bool:
+    return _run.quiet
 
 
 def settings() -> Settings:
@@ -92,6 +96,12 @@ def context(*, default_log: int = logging.WARNING) -> AppContext:
     return _run.context
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"strava-rehab {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     verbose: Annotated[
@@ -101,9 +111,21 @@ def _root(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", help=f"Settings file (default config/strava-rehab.toml; env {CONFIG_ENV})."
+            "--config",
+            help=f"Settings file (env {CONFIG_ENV}; else ./config/strava-rehab.toml, else "
+            "~/.config/strava-rehab/config.toml).",
         ),
     ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=_print_version,
+            expose_value=True,
+        ),
+    ] = False,
 ) -> None:
     _run.verbose, _run.quiet = verbose, quiet
     if config is not None:
@@ -118,7 +140,7 @@ def version() -> None:
 
 
 # The command modules, one per topic, in the order ``--help`` lists them.
-COMMAND_MODULES = ("connecting", "syncing", "reports", "page", "running", "admin")
+COMMAND_MODULES = ("connecting", "syncing", "reports", "page", "notifying", "running", "admin")
 
 
 def _register() -> None:
@@ -139,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         # Standalone mode: usage errors exit 2 with click's message, --help and Exit as usual.
-        app(args=argv, standalone_mode=True)
+        app(args=argv, prog_name="strava-rehab", standalone_mode=True)
     except UserFacingError as exc:
         fail(str(exc))
         sys.exit(1)

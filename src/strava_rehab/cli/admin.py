@@ -14,6 +14,7 @@ from strava_rehab.cli.options import JsonOpt
 from strava_rehab.cli.output import emit_json, say, setup_logging
 from strava_rehab.db.engine import Database, current_revision, downgrade, head_revision, upgrade
 from strava_rehab.redact import mask_url
+from strava_rehab.settings import config_source
 
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 config_app = typer.Typer(help="Check and show the settings.", no_args_is_help=True)
@@ -139,6 +140,7 @@ def config_show(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(data)
         return
+    print(f"# config file: {config_source()}")
     for key, value in data.items():
         print(f"{key} = {value}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
@@ -20,13 +20,43 @@ DryRunOpt = Annotated[
 ]
 
 
+def latest_day() -> date:
+    """The latest day a runner can mean by "today": theirs, or UTC's if that is later."""
+    return max(datetime.now(UTC).astimezone().date(), datetime.now(UTC).date())
+
+
 def parse_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise UserError(f"--date {value!r}: expected YYYY-MM-DD") from None
+        raise UserError(f"--date {value!r}: expected YYYY-MM-DD, e.g. {latest_day()}") from None
+    if day > latest_day():
+        raise UserError(
+            f"--date {value}: is in the future; give today ({latest_day()}) or an earlier day"
+        )
+    return day
+
+
+def check_date(value: str | None) -> str | None:
+    """A typer callback: a bad or future --date is refused before anything runs."""
+    parse_date(value)
+    return value
+
+
+def check_limit(value: int) -> int:
+    if value < 0:
+        raise UserError(f"--limit {value}: give 0 (all) or a positive count")
+    return value
+
+
+def check_region(value: str) -> str:
+    from strava_rehab.cli import settings
+    from strava_rehab.services.pain_log import region_of
+
+    region_of(settings(), value)
+    return value
 
 
 def one_athlete(ctx: AppContext, athlete: int | None) -> int:

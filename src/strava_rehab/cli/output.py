@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,22 +26,80 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
+def _width_limit() -> int | None:
+    """The width output must fit: the terminal's; in a pipe only a COLUMNS the user set."""
     if is_terminal():
+        return out.width
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
+def _prose(rows: Sequence[Sequence[str]], index: int) -> bool:
+    return any(" " in row[index] for row in rows)
+
+
+def _split_long(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], limit: int | None, framed: bool
+) -> tuple[list[int], list[int]]:
+    """Which columns stay in the row and which (prose, widest first) go on lines of their own.
+
+    Ids, dates and numbers hold no space: they always stay, whole.
+    """
+    short = list(range(len(columns)))
+    long: list[int] = []
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+
+    def total() -> int:
+        cells = sum(widths[i] for i in short)
+        return cells + (3 * len(short) + 1 if framed else 2 * (len(short) - 1))
+
+    while limit is not None and total() > limit:
+        movable = [i for i in short if _prose(rows, i)]
+        if not movable or len(short) == 1:
+            break
+        widest = max(movable, key=lambda i: widths[i])
+        short.remove(widest)
+        long.insert(0, widest)
+    return short, sorted(long)
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A table that stays readable at the terminal's width (or COLUMNS in a pipe).
+
+    Ids and dates are never cut or wrapped; when the row would be too wide, long text moves to
+    indented lines of its own under its row.
+    """
+    rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    limit = _width_limit()
+    terminal = is_terminal()
+    short, long = _split_long(columns, rows, limit, framed=terminal)
+    if terminal and not long:
         t = Table(title=title)
         for column in columns:
-            t.add_column(column)
+            t.add_column(column, no_wrap=True, overflow="ignore")
         for row in rows:
             t.add_row(*row)
         out.print(t)
         return
-    # Plain, aligned text for pipes and logs: no box drawing, no colour.
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-    print(title)
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    # Plain, aligned text (pipes and logs, or a narrow terminal): no box drawing, no colour.
+    widths = [max([len(columns[i]), *(len(r[i]) for r in rows)]) for i in short]
+    lines = [title, "  ".join(columns[i].ljust(w) for i, w in zip(short, widths, strict=True))]
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        lines.append("  ".join(row[i].ljust(w) for i, w in zip(short, widths, strict=True)))
+        for i in long:
+            if not row[i]:
+                continue
+            label = f"    {columns[i]}: "
+            lines += textwrap.wrap(
+                row[i],
+                width=max(limit or 0, 40),
+                initial_indent=label,
+                subsequent_indent=" " * len(label),
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+    for line in lines:
+        print(line.rstrip())
 
 
 def listing(

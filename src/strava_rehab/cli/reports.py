@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from strava_rehab.cli import app, context
-from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete, parse_date
+from strava_rehab.cli.options import (
+    AthleteOpt,
+    JsonOpt,
+    check_date,
+    check_region,
+    one_athlete,
+    parse_date,
+)
 from strava_rehab.cli.output import emit_json, listing, say, table
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
@@ -20,7 +27,10 @@ from strava_rehab.services import reports
 def analyze(
     athlete: AthleteOpt = None,
     on: Annotated[
-        str | None, typer.Option("--date", help="Analyse as of this local date (YYYY-MM-DD).")
+        str | None,
+        typer.Option(
+            "--date", help="Analyse as of this local date (YYYY-MM-DD).", callback=check_date
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -97,13 +107,19 @@ app.add_typer(pain_app, name="pain")
 
 @pain_app.command("log")
 def pain_log(
-    region: Annotated[str, typer.Argument(help="Body region, e.g. shin, heel, achilles, knee.")],
+    region: Annotated[
+        str,
+        typer.Argument(help="Body region, e.g. shin, heel, achilles, knee.", callback=check_region),
+    ],
     score: Annotated[float, typer.Argument(help="Pain 0-10 (0 = none, 10 = worst imaginable).")],
     side: Annotated[str | None, typer.Option(help="left, right or both.")] = None,
     when: Annotated[
         str | None, typer.Option(help="during, after, next_morning, at_rest or at_night.")
     ] = None,
-    on: Annotated[str | None, typer.Option("--date", help="Local date (default today).")] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="Local date (default today).", callback=check_date),
+    ] = None,
     note: Annotated[str, typer.Option(help="Free text, kept with the report.")] = "",
     athlete: AthleteOpt = None,
 ) -> None:
@@ -201,6 +217,6 @@ def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
             "protocol": lambda d: d["protocol"] or "",
             "phase": lambda d: d["phase"] or "",
             "delivered": lambda d: "yes" if d["delivered"] else "no",
-            "why": lambda d: d["reason"][:60],
+            "why": lambda d: d["reason"],
         },
     )

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from strava_rehab.cli import UserError, app, context, log_level
-from strava_rehab.cli.options import AthleteOpt, JsonOpt
-from strava_rehab.cli.output import emit_json, is_terminal, listing, out, say, setup_logging
+from strava_rehab.cli import UserError, app, context, log_level, quiet
+from strava_rehab.cli.options import AthleteOpt, JsonOpt, check_limit
+from strava_rehab.cli.output import emit_json, listing, say, setup_logging
+from strava_rehab.cli.progress import sync_progress
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
 from strava_rehab.services.sync import sync_athlete
@@ -32,12 +33,9 @@ def sync(
     if not ids:
         raise UserError("no athlete is connected; run: strava-rehab connect")
     reports = []
-    for athlete_id in ids:
-        if is_terminal() and not as_json:
-            with out.status(f"Syncing athlete {athlete_id} from Strava..."):
-                reports.append(sync_athlete(ctx, athlete_id, full=full))
-        else:
-            reports.append(sync_athlete(ctx, athlete_id, full=full))
+    with sync_progress(quiet=quiet()) as on_progress:
+        for athlete_id in ids:
+            reports.append(sync_athlete(ctx, athlete_id, full=full, on_progress=on_progress))
     if as_json:
         emit_json(
             [
@@ -65,7 +63,9 @@ def sync(
 @app.command()
 def activities(
     athlete: AthleteOpt = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first (0 = all).")] = 30,
+    limit: Annotated[
+        int, typer.Option(help="How many, newest first (0 = all).", callback=check_limit)
+    ] = 30,
     as_json: JsonOpt = False,
 ) -> None:
     """List stored activities, newest first."""

@@ -21,6 +21,7 @@ from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import (
     Activity,
     Athlete,
+    AthleteChannel,
     Delivery,
     FindingRow,
     OutboxMessage,
@@ -172,7 +173,38 @@ def rotate_tokens(db: Database, vault: TokenVault) -> int:
         for row in rows:
             row.access_token = vault.rotate(row.access_token)
             row.refresh_token = vault.rotate(row.refresh_token)
+        for channel in session.scalars(select(AthleteChannel)):
+            channel.urls = vault.rotate(channel.urls)
     return len(rows)
+
+
+def athlete_channels(db: Database) -> dict[int, bytes]:
+    """Every athlete's own notification channels, encrypted: athlete id -> blob."""
+    with db.read() as session:
+        return {c.athlete_id: c.urls for c in session.scalars(select(AthleteChannel))}
+
+
+def set_athlete_channels(db: Database, athlete_id: int, blob: bytes, now: datetime) -> bool:
+    """Store (replace) an athlete's encrypted channels; False when no such athlete is stored."""
+    with db.transaction() as session:
+        if session.get(Athlete, athlete_id) is None:
+            return False
+        row = session.get(AthleteChannel, athlete_id)
+        if row is None:
+            session.add(AthleteChannel(athlete_id=athlete_id, urls=blob, updated_at=now))
+        else:
+            row.urls, row.updated_at = blob, now
+        return True
+
+
+def clear_athlete_channels(db: Database, athlete_id: int) -> bool:
+    """Drop an athlete's own channels (the install default applies again); False if none."""
+    with db.transaction() as session:
+        row = session.get(AthleteChannel, athlete_id)
+        if row is None:
+            return False
+        session.delete(row)
+        return True
 
 
 # --- activities -----------------------------------------------------------------------------------
@@ -996,20 +1028,6 @@ def save_runner_choices(
         row.notification_url = choices.notification_url
         row.updated_at = now
     return True
-
-
-def notification_urls(db: Database) -> dict[int, bytes]:
-    """Every runner's own (encrypted) notification channel, by athlete."""
-    with db.read() as session:
-        return {
-            athlete_id: url
-            for athlete_id, url in session.execute(
-                select(RunnerSettings.athlete_id, RunnerSettings.notification_url).where(
-                    RunnerSettings.notification_url.is_not(None)
-                )
-            )
-            if url is not None
-        }
 
 
 def add_web_session(

@@ -269,6 +269,16 @@ class WebhookEvent(Base):
     )
 
 
+class AthleteChannel(Base):
+    """An athlete's own notification channels: apprise URLs, a JSON list encrypted by the vault."""
+
+    __tablename__ = "athlete_channels"
+
+    athlete_id: Mapped[int] = mapped_column(BigInteger, _athlete_fk(), primary_key=True)
+    urls: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
 

@@ -23,12 +23,11 @@ from sqlalchemy.orm import Session
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.db.models import OutboxMessage, WebhookEvent
 from strava_rehab.distributed.defer import defer_in
-from strava_rehab.notify.channels import notifier_for
 from strava_rehab.notify.outbox import send_pending
+from strava_rehab.services import channels, suggest
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs as services
-from strava_rehab.services import suggest
 from strava_rehab.settings import ConfigError, Settings
 from strava_rehab.strava.errors import RateLimitReached, StravaError
 from strava_rehab.strava.events import EventPayload
@@ -258,7 +257,7 @@ def build_app(settings: Settings) -> DistributedApp:
         notify = ctx.settings.notify
         report = send_pending(
             ctx.db,
-            notifier_for([url.get_secret_value() for url in notify.urls]),
+            channels.router(ctx),
             ctx.clock(),
             max_attempts=notify.max_attempts,
             retry_base_s=notify.retry_base_s,

@@ -8,7 +8,6 @@ duplicate is possible in that one case; a loss is not).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import OutboxMessage
-from strava_rehab.notify.channels import NotificationFailed, Notifier
+from strava_rehab.notify.channels import ChannelRouter, NotificationFailed, Notifier
 
 log = logging.getLogger(__name__)
 
@@ -100,21 +99,26 @@ def _claim(
 
 def send_pending(
     db: Database,
-    notifier: Notifier,
+    notifier: Notifier | ChannelRouter,
     now: datetime,
     *,
     max_attempts: int = 8,
     retry_base_s: float = 30.0,
     limit: int = 50,
     message_id: int | None = None,
-    route: Callable[[int], Notifier] | None = None,
 ) -> OutboxReport:
-    """Send what is due (or only ``message_id``, the distributed runner's task per message);
-    ``route`` picks a runner's own channel by athlete (else ``notifier``)."""
+    """Send what is due (or only ``message_id``, the distributed runner's task per message).
+
+    With a ``ChannelRouter`` each message goes to its athlete's own channels (or the default).
+    """
     report = OutboxReport()
     for message in _claim(db, now, limit, message_id):
         try:
-            channel = notifier if route is None else route(message.athlete_id)
+            channel = (
+                notifier.for_athlete(message.athlete_id)
+                if isinstance(notifier, ChannelRouter)
+                else notifier
+            )
             channel.send(message.title, message.body)
         except NotificationFailed as exc:
             error = str(exc)

@@ -14,12 +14,11 @@ from datetime import timedelta
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.load import analyze
-from strava_rehab.notify.channels import notifier_for
 from strava_rehab.notify.outbox import OutboxReport, enqueue, send_pending
+from strava_rehab.services import channels, sync
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import suggest as post_run
-from strava_rehab.services import sync
 from strava_rehab.text.digest import Digest, render_digest
 
 log = logging.getLogger(__name__)
@@ -73,17 +72,12 @@ def drain_inbox(ctx: AppContext, stop: threading.Event | None = None) -> webhook
 
 
 def send_outbox(ctx: AppContext, stop: threading.Event | None = None) -> OutboxReport:
-    from strava_rehab.services.runner_page import notifier_route
-
-    urls = [url.get_secret_value() for url in ctx.settings.notify.urls]
-    default = notifier_for(urls)
     return send_pending(
         ctx.db,
-        default,
+        channels.router(ctx),  # each athlete's own channels, else notify.urls
         ctx.clock(),
         max_attempts=ctx.settings.notify.max_attempts,
         retry_base_s=ctx.settings.notify.retry_base_s,
-        route=notifier_route(ctx, default),  # a runner's own channel, set on their page
     )
 
 

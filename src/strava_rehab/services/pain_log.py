@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
 from typing import get_args
 
@@ -11,6 +12,7 @@ from strava_rehab.db import gateway
 from strava_rehab.errors import UserFacingError
 from strava_rehab.pain import PainReport, parse_pain
 from strava_rehab.pain.model import Side, Timing
+from strava_rehab.settings import Settings
 
 
 class PainLogError(UserFacingError, ValueError):
@@ -18,18 +20,27 @@ class PainLogError(UserFacingError, ValueError):
 
 
 def resolve_region(ctx: AppContext, text: str) -> str:
-    vocab = vocabulary(ctx.settings)
+    return region_of(ctx.settings, text)
+
+
+def region_of(settings: Settings, text: str) -> str:
+    """The region id ``text`` names; a PainLogError with the closest names when none."""
+    vocab = vocabulary(settings)
     key = text.strip().lower().replace(" ", "_").replace("-", "_")
     if key in vocab.region_ids:
         return key
     for report in parse_pain(f"{text} pain", vocab):
         if report.region:
             return report.region
-    region = pain_languages(ctx.settings).region_of(text)  # "Schienbein", "espinilla"
+    region = pain_languages(settings).region_of(text)  # "Schienbein", "espinilla"
     if region is not None:
         return region
+    words = {word: region for word, region in vocab.regions.one_word_phrases()}
+    words.update({region: region for region in vocab.region_ids})
+    close = difflib.get_close_matches(key, list(words), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(w) for w in close)}? " if close else ""
     raise PainLogError(
-        f"unknown body region {text!r}; use one of: {', '.join(vocab.region_ids)} "
+        f"unknown body region {text!r}; {hint}use one of: {', '.join(vocab.region_ids)} "
         "(or a common name such as shin, heel, arch, achilles, kneecap, IT band, sit bone)"
     )
 

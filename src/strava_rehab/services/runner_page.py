@@ -11,7 +11,6 @@ the protocol states and the suggestions of the window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import get_args
@@ -31,8 +30,9 @@ from strava_rehab.db import gateway
 from strava_rehab.db.models import SuggestionRow
 from strava_rehab.errors import UserFacingError
 from strava_rehab.load import analyze
-from strava_rehab.notify.channels import NotificationFailed, Notifier, notifier_for
+from strava_rehab.notify.channels import NotificationFailed, notifier_for
 from strava_rehab.rehab import PainEntry
+from strava_rehab.services import channels
 from strava_rehab.services import connect as athletes
 from strava_rehab.services.deliver import UNDONE, undo_blocks
 from strava_rehab.strava.activity import zone_named
@@ -160,7 +160,7 @@ def choices(ctx: AppContext, athlete_id: int) -> Choices:
     return Choices(
         stored.write_back_paused,
         destination,
-        stored.notification_url is not None,
+        channels.own_channels(ctx, athlete_id) is not None,
     )
 
 
@@ -196,37 +196,19 @@ def save_choices(
         raise RunnerPageError(
             f"where suggestions go must be one of {', '.join(DESTINATIONS)} (got {destination!r})"
         )
-    stored = gateway.runner_choices(ctx.db, athlete_id)
-    url = stored.notification_url
-    if remove_notification:
-        url = None
-    elif notification_url and notification_url.strip():
+    if notification_url and notification_url.strip():
         check_channel_url(notification_url.strip())
-        url = ctx.vault.encrypt(notification_url.strip())
     saved = gateway.save_runner_choices(
-        ctx.db,
-        athlete_id,
-        gateway.RunnerChoices(write_back_paused, destination, url),
-        ctx.clock(),
+        ctx.db, athlete_id, gateway.RunnerChoices(write_back_paused, destination), ctx.clock()
     )
     if not saved:
         raise RunnerPageError(f"athlete {athlete_id} is not connected")
+    # The runner's own channel lives where `strava-rehab notify set` keeps it (one store).
+    if remove_notification:
+        channels.clear_channels(ctx, athlete_id)
+    elif notification_url and notification_url.strip():
+        channels.set_channels(ctx, athlete_id, [notification_url.strip()])
     return choices(ctx, athlete_id)
-
-
-def notifier_route(ctx: AppContext, default: Notifier) -> Callable[[int], Notifier]:
-    """Whom a message goes to: the runner's own channel if they set one, else ``default``."""
-    own = gateway.notification_urls(ctx.db)
-    made: dict[int, Notifier] = {}
-
-    def route(athlete_id: int) -> Notifier:
-        if athlete_id not in own:
-            return default
-        if athlete_id not in made:
-            made[athlete_id] = notifier_for([ctx.vault.decrypt(own[athlete_id])])
-        return made[athlete_id]
-
-    return route
 
 
 # --- removing our blocks, and deleting everything -------------------------------------------------

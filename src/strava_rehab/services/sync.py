@@ -29,6 +29,7 @@ from strava_rehab.db import gateway
 from strava_rehab.db.engine import Database
 from strava_rehab.db.models import Activity
 from strava_rehab.services import connect as athletes
+from strava_rehab.services.sync_progress import SyncProgress, SyncStep
 from strava_rehab.strava.activity import apply_detail, apply_summary, needs_detail, parse_time
 from strava_rehab.strava.api import AthleteApi
 from strava_rehab.strava.errors import (
@@ -102,11 +103,14 @@ def _fetch_details(
     clock: Callable[[], datetime],
     window_days: int,
     report: SyncReport,
+    on_progress: SyncProgress | None = None,
 ) -> None:
     since = clock().date() - timedelta(days=window_days)
     candidates = gateway.counted_activities_since(db, athlete_id, since)
     pending = [row.id for row in candidates if needs_detail(row, clock())]
-    for activity_id in pending:
+    for done, activity_id in enumerate(pending, start=1):
+        if on_progress is not None:
+            on_progress(SyncStep(athlete_id, "details", done, len(pending), None))
         try:
             raw = api.activity(activity_id)
         except NotFound:
@@ -145,7 +149,13 @@ def forget_activity(ctx: AppContext, activity_id: int) -> bool:
     return gateway.delete_activity(ctx.db, activity_id)
 
 
-def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> SyncReport:
+def sync_athlete(
+    ctx: AppContext,
+    athlete_id: int,
+    *,
+    full: bool = False,
+    on_progress: SyncProgress | None = None,
+) -> SyncReport:
     """One sync pass. Ends cleanly (never sleeps for hours) when the rate budget runs out."""
     report = SyncReport(athlete_id)
     calls_before = ctx.http.calls
@@ -181,6 +191,7 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
             progress = {}
         seen: set[int] = set()
         newest_seen = state.newest_start_epoch or 0
+        pages_done = [0]
 
         def store(pages: Iterator[tuple[int, list[dict[str, Any]]]]) -> None:
             nonlocal newest_seen, seen
@@ -189,6 +200,9 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
                 newest_seen = max([newest_seen, *starts])
                 progress["newest_start_epoch"] = newest_seen
                 seen |= _store_page(db, athlete_id, items, run_types, now, report, progress)
+                if on_progress is not None:
+                    pages_done[0] += 1
+                    on_progress(SyncStep(athlete_id, "pages", pages_done[0], None, len(seen)))
 
         if resume_from is None:
             store(api.activity_pages(after=window))
@@ -212,7 +226,14 @@ def sync_athlete(ctx: AppContext, athlete_id: int, *, full: bool = False) -> Syn
             reconciled_at=now if not state.backfill_done or due else None,
         )
         _fetch_details(
-            db, api, athlete_id, run_types, ctx.clock, ctx.settings.detail_window_days, report
+            db,
+            api,
+            athlete_id,
+            run_types,
+            ctx.clock,
+            ctx.settings.detail_window_days,
+            report,
+            on_progress,
         )
         report.complete = True
     except RateLimitReached as exc:

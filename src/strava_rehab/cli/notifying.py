@@ -1,0 +1,66 @@
+"""Each athlete's own notification channels: set, show (masked), test, clear."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from strava_rehab.cli import app, context
+from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete
+from strava_rehab.cli.output import listing, say
+from strava_rehab.services import channels
+from strava_rehab.services import connect as athletes
+
+notify_app = typer.Typer(
+    help="Each athlete's own notification channels (apprise URLs); notify.urls is the default.",
+    no_args_is_help=True,
+)
+app.add_typer(notify_app, name="notify")
+
+
+@notify_app.command("set")
+def notify_set(
+    urls: Annotated[list[str], typer.Argument(help="apprise URLs, e.g. ntfy://ntfy.sh/my-topic.")],
+    athlete: AthleteOpt = None,
+) -> None:
+    """Replace the athlete's channels by URL... (stored encrypted, shown masked)."""
+    ctx = context()
+    view = channels.set_channels(ctx, one_athlete(ctx, athlete), urls)
+    say(f"athlete {view.athlete_id}: {len(view.channels)} channel(s): {', '.join(view.channels)}")
+
+
+@notify_app.command("show")
+def notify_show(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
+    """Where each athlete's notifications go (their own channels, or the default), masked."""
+    ctx = context()
+    views = channels.show_channels(ctx, athletes.resolve_athlete(ctx, athlete))
+    listing(
+        as_json,
+        [{"athlete_id": v.athlete_id, "source": v.source, "channels": v.channels} for v in views],
+        "Notification channels",
+        {
+            "athlete": lambda d: d["athlete_id"],
+            "source": lambda d: d["source"],
+            "channels": lambda d: ", ".join(d["channels"]),
+        },
+    )
+
+
+@notify_app.command("test")
+def notify_test(athlete: AthleteOpt = None) -> None:
+    """Send a test notification to the athlete's channels now."""
+    ctx = context()
+    view = channels.send_test(ctx, one_athlete(ctx, athlete))
+    say(f"athlete {view.athlete_id}: test sent to {', '.join(view.channels)} ({view.source})")
+
+
+@notify_app.command("clear")
+def notify_clear(athlete: AthleteOpt = None) -> None:
+    """Drop the athlete's own channels: notify.urls applies again."""
+    ctx = context()
+    athlete_id = one_athlete(ctx, athlete)
+    if channels.clear_channels(ctx, athlete_id):
+        say(f"athlete {athlete_id}: own channels removed; the install default applies")
+    else:
+        say(f"athlete {athlete_id} had no channels of their own; nothing changed")
