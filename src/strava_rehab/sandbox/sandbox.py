@@ -523,6 +523,14 @@ def run_sandbox(config: SandboxConfig) -> None:
     LOG.setLevel(logging.INFO)
     stopping = threading.Event()
     with Sandbox(config) as sandbox:
+        # The handlers go in before the "listening" line: whoever reads it may signal at once.
+        def _on_signal(signum: int, frame: FrameType | None) -> None:
+            stopping.set()
+
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for chosen in (signal.SIGINT, signal.SIGTERM):
+                previous[chosen] = signal.signal(chosen, _on_signal)
         athlete = sandbox.athlete(sandbox.seed_athlete_id)
         history = sandbox.activities(sandbox.seed_athlete_id)
         print(f"Strava sandbox listening on {sandbox.url}", flush=True)
@@ -546,13 +554,6 @@ def run_sandbox(config: SandboxConfig) -> None:
                 flush=True,
             )
 
-        def _on_signal(signum: int, frame: FrameType | None) -> None:
-            stopping.set()
-
-        previous: dict[signal.Signals, Any] = {}
-        if threading.current_thread() is threading.main_thread():
-            for chosen in (signal.SIGINT, signal.SIGTERM):
-                previous[chosen] = signal.signal(chosen, _on_signal)
         try:
             while not stopping.wait(0.5):
                 pass
