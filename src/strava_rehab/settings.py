@@ -71,6 +71,9 @@ class WorkerSettings(_Section):
     digest_cron: str = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
+    # The one scheduler per install holds a lease in the database, renewed every third of it;
+    # a killed holder's is taken over once it has run out.
+    scheduler_lease_s: float = Field(default=60.0, ge=3, le=3600)
 
 
 class Settings(BaseSettings):

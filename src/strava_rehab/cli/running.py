@@ -96,7 +96,8 @@ def serve(
     from strava_rehab.worker import Worker
 
     ctx = context(default_log=logging.INFO)
-    w = Worker(ctx) if embedded_worker else None
+    # A scheduler already running elsewhere: serve webhooks anyway and stand by for its lease.
+    w = Worker(ctx, standby_if_busy=True) if embedded_worker else None
     config = uvicorn.Config(
         create_app(ctx, w),
         host=host,
@@ -181,8 +182,10 @@ def status(as_json: JsonOpt = False) -> None:
     budget = {name: (b["used"], b["limit"]) for name, b in data["rate_budget"].items()}
     inbox_pending, outbox, health = data["inbox_pending"], data["outbox"], data["worker_health"]
     health_file = health_path(ctx)
+    # Without notify.urls a "sent" message only reached the log, never the runner.
+    logged_only = not ctx.settings.notify.urls
     if as_json:
-        emit_json(data)
+        emit_json({**data, "notify": "logged only" if logged_only else "apprise"})
         return
     say(
         f"athletes: {sum(athlete_states.values())} of {ctx.settings.max_athletes} "
@@ -196,7 +199,8 @@ def status(as_json: JsonOpt = False) -> None:
         f"{budget['overall_day'][0]}/{budget['overall_day'][1]}"
     )
     say(f"webhook inbox: {inbox_pending} pending; subscription: {data['subscription'] or 'none'}")
-    say(f"outbox: {', '.join(f'{n} {s}' for s, n in outbox.items()) or 'empty'}")
+    said = {"sent": "logged only (no notify.urls)"} if logged_only else {}
+    say(f"outbox: {', '.join(f'{n} {said.get(s, s)}' for s, n in outbox.items()) or 'empty'}")
     if health is None:
         say(f"worker: no health file yet ({health_file})")
     else:

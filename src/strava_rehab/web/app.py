@@ -57,6 +57,7 @@ def create_app(ctx: AppContext, worker: Worker | None = None) -> FastAPI:
         worker_state: dict[str, Any] = {"embedded": worker is not None}
         if worker is not None:
             worker_state["running"] = worker.running()
+            worker_state["scheduler"] = worker.scheduler_state()
             worker_state["last"] = {k: v["ok"] for k, v in worker.last.items()}
         ok = database == "ok" and (worker is None or worker.running())
         return JSONResponse(
