@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -36,7 +37,7 @@ with time_machine.travel(datetime.now(UTC) + offset, tick=True):
 
 
 def product_env(
-    data_dir: Path, sandbox: Sandbox, notify_urls: list[str] | None = None, **extra: str
+    data_dir: Path, sandbox: Sandbox, notify_urls: list[str] | None = None, /, **extra: str
 ) -> dict[str, str]:
     env = {
         **os.environ,
@@ -151,3 +152,38 @@ class HoldingSink:
         self._release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+class Lines:
+    """Collects a running process's stderr line by line (a pipe must be drained as it fills)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        self.lines: list[str] = []
+        self._stream = proc.stderr
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        for line in self._stream:
+            self.lines.append(line.rstrip("\n"))
+
+    def has(self, text: str) -> bool:
+        return any(text in line for line in list(self.lines))
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def stop(proc: subprocess.Popen[str]) -> int:
+    """SIGTERM, then wait for a graceful exit; returns the exit code."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(60)
+    finally:
+        proc.kill()
+
+
+# uvicorn (>= 0.29) finishes its graceful shutdown on SIGTERM, then re-raises the signal, so a
+# cleanly stopped `serve` ends "killed by SIGTERM"; systemd counts that as a clean stop too.
+SERVE_STOPPED = (0, -signal.SIGTERM)

@@ -1,4 +1,4 @@
-"""The worker health file under writers in several processes at once: always whole, never a crash."""
+"""The worker health file under writers in several processes at once: whole, and no crash."""
 
 from __future__ import annotations
 

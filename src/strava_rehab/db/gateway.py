@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 
 from strava_rehab.db.engine import Database
+from strava_rehab.db.leases import serialise_athlete
 from strava_rehab.db.models import (
     Activity,
     Athlete,
@@ -416,6 +417,7 @@ def save_suggestion(
 ) -> SuggestionRow:
     """In one transaction: the run's suggestion, the protocol state it moves to, its message."""
     with db.transaction() as session:
+        serialise_athlete(session, activity.athlete_id)  # two processes deciding the same run
         row = session.scalar(select(SuggestionRow).where(SuggestionRow.activity_id == activity.id))
         if row is None:
             row = SuggestionRow(

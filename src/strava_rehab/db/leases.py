@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.models import Lease
@@ -146,3 +147,15 @@ def holder_of(db: Database, name: str, now: datetime) -> Taken | None:
         if row is None or row.until < now:
             return None
         return Taken(False, describe(row.host, row.pid), row.until)
+
+
+def serialise_athlete(session: Session, athlete_id: int) -> None:
+    """Within a write transaction: one process at a time past this point for the athlete.
+
+    For read-then-insert writes (a run's suggestion and protocol state): on PostgreSQL two
+    processes would both read "none" and the second insert would collide, so a transaction-level
+    advisory lock orders them (the second then reads the first's row). SQLite needs nothing:
+    its ``BEGIN IMMEDIATE`` already lets one writer in at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": athlete_id})
