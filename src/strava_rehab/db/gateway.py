@@ -256,6 +256,7 @@ def replace_findings(
     db: Database, athlete_id: int, since: date, findings: list[Finding], now: datetime
 ) -> None:
     with db.transaction() as session:
+        serialise_athlete(session, athlete_id)  # two processes replacing: no rows twice
         session.execute(
             delete(FindingRow).where(
                 FindingRow.athlete_id == athlete_id, FindingRow.local_date >= since
@@ -336,6 +337,7 @@ def replace_activity_pain(
     """
     count = 0
     with db.transaction() as session:
+        serialise_athlete(session, athlete_id)  # two processes replacing: no rows twice
         for activity_id, day, fingerprint, reports in parsed:
             activity = session.get(Activity, activity_id)
             if activity is None:  # deleted meanwhile

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 
 from strava_rehab.context import AppContext
 from strava_rehab.db.engine import affected
+from strava_rehab.db.leases import serialise_athlete
 from strava_rehab.db.models import Activity, SyncState
 from strava_rehab.services import connect as athletes
 from strava_rehab.strava.activity import apply_detail, apply_summary, needs_detail, parse_time
@@ -89,6 +90,7 @@ def _store_page(
     seen: set[int] = set()
     run_types = ctx.settings.run_types
     with ctx.db.transaction() as session:
+        serialise_athlete(session, athlete_id)  # another process storing the same new run
         for raw in items:
             owner = raw.get("athlete")
             if not isinstance(owner, dict) or int(owner.get("id", -1)) != athlete_id:
@@ -166,6 +168,7 @@ def fetch_one(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
     if not isinstance(owner, dict) or int(owner.get("id", -1)) != athlete_id:
         return False
     with ctx.db.transaction() as session:
+        serialise_athlete(session, athlete_id)  # another process storing the same new run
         row = session.get(Activity, activity_id)
         row = apply_summary(row, raw, ctx.settings.run_types, ctx.clock())
         apply_detail(row, raw, ctx.settings.run_types, ctx.clock())
