@@ -32,7 +32,6 @@ from tests.integration.processes import (
     Lines,
     healthz,
     product_env,
-    run,
     start,
     stop,
     wait_for,
@@ -44,6 +43,7 @@ from strava_rehab.db.engine import upgrade
 from strava_rehab.db.models import Delivery, OutboxMessage, SuggestionRow, WebhookEvent
 from strava_rehab.sandbox import Sandbox
 from strava_rehab.services import connect as athletes
+from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs
 from strava_rehab.text import description_block as blocks
 
@@ -142,8 +142,11 @@ def test_serve_and_two_workers_on_one_database_put_each_block_once_and_lose_noth
     try:
         wait_for(lambda: healthz(public_url) is not None, "serve to answer /healthz")
         assert (healthz(public_url) or {})["worker"]["scheduler"] == "running"
-        subscribed = run(env, "webhook", "subscribe")
-        assert subscribed.returncode == 0, subscribed.stderr
+        # As `webhook subscribe` does: Strava checks serve's callback, then the id is kept.
+        _, verify = webhooks.webhook_secrets(ctx)
+        callback = webhooks.callback_url(ctx)
+        subscription = ctx.app().create_subscription(callback, verify)
+        webhooks.save_subscription(ctx, {"id": subscription, "callback_url": callback})
         sandbox.set_latency(latency_s=0.05)  # every call takes a while: the writers overlap
 
         new_runs: list[int] = []

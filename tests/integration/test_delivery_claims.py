@@ -29,6 +29,7 @@ NOTE = "left shin sore 4/10 during the last 2k"
 def undelivered_suggestion(make_ctx: ContextFactory, sandbox: Sandbox) -> tuple[int, int]:
     """A run with a decided suggestion that no one has written yet: (athlete, activity)."""
     ctx = make_ctx(delivery={"write_description": False})
+    sandbox.set_current_athlete(int(sandbox.add_athlete("Jonas", "Runner")["id"]))  # no history
     athlete_id = athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id
     jobs.run_cycle(ctx)
     run = sandbox.add_activity(
@@ -108,12 +109,13 @@ def test_a_newer_suggestion_saved_while_another_process_writes_is_written_by_tha
     _, run_id = undelivered_suggestion(make_ctx, sandbox)
     holder, latecomer = make_ctx(), make_ctx()
     sandbox.reset_calls()
-    sandbox.inject_fault("delay", path_prefix=f"/api/v3/activities/{run_id}", count=1, delay_s=1.0)
+    sandbox.inject_fault("delay", path_prefix=f"/api/v3/activities/{run_id}", count=1, delay_s=3.0)
     first_copy = copy_of(holder, run_id)
     thread = threading.Thread(target=deliver_description, args=(holder, first_copy))
     thread.start()
-    # Wait for its claim, but no longer than half its slow GET: the GET is then still in flight.
-    deadline = time.monotonic() + 0.5
+    # Wait for its claim (a loaded machine may take a while to start the thread), but not as long
+    # as its slow GET: without claims the GET is then still in flight.
+    deadline = time.monotonic() + 2.5
     while leases.holder_of(latecomer.db, f"description:{run_id}", latecomer.clock()) is None:
         if time.monotonic() > deadline:
             break

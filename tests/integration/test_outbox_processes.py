@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.integration.conftest import ContextFactory, browser
 from tests.integration.processes import HoldingSink, product_env, run, start, wait_for
 
+from strava_rehab.cli import main
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import OutboxMessage
 from strava_rehab.notify.outbox import CLAIM_LEASE, enqueue
@@ -55,6 +56,7 @@ def test_a_worker_killed_mid_send_holds_back_only_that_message(
     make_ctx: ContextFactory, sandbox: Sandbox, holding_sink: HoldingSink, tmp_path: Path
 ) -> None:
     ctx = make_ctx()
+    sandbox.set_current_athlete(int(sandbox.add_athlete("Jonas", "Runner")["id"]))  # no history
     athlete_id = athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id
     ours = enqueue_messages(ctx, athlete_id, 8)
     env = product_env(tmp_path / "data", sandbox, [holding_sink.apprise_url])
@@ -90,27 +92,41 @@ def test_a_worker_killed_mid_send_holds_back_only_that_message(
     assert all(received[title] == 1 for title in everything - {ours[0]})
 
 
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exit_.value.code or 0), out, err
+
+
 def test_without_notify_urls_each_message_is_one_log_line_and_status_says_logged_only(
-    make_ctx: ContextFactory, sandbox: Sandbox, tmp_path: Path
+    make_ctx: ContextFactory,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     ctx = make_ctx()
     athlete_id = athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id
     enqueue_messages(ctx, athlete_id, 5)
-    env = product_env(tmp_path / "data", sandbox)
+    for key, value in product_env(tmp_path / "data", sandbox).items():
+        if key.startswith(("STRAVA_REHAB_", "STRAVA_CLIENT_")):
+            monkeypatch.setenv(key, value)
 
-    cycle = run(env, "worker", "--once")
-    assert cycle.returncode == 0, cycle.stderr[-2000:]
+    code, out, err = cli(capsys, "worker", "--once")  # the command, in this process
+    assert code == 0, err[-2000:]
     sent = [m for m in outbox(ctx) if m.status == "sent"]
     assert len(sent) >= 5
-    lines = [line for line in cycle.stderr.splitlines() if "notification" in line]
+    lines = [line for line in err.splitlines() if "notification" in line]
     assert len(lines) == len(sent)  # one line per message
     assert all("logged only" in line for line in lines)
-    assert "PRIVATE-LINE" not in cycle.stderr  # the private body is not in the log at INFO
-    assert f"{len(sent)} logged only" in cycle.stdout  # the cycle's summary
+    assert "PRIVATE-LINE" not in err  # the private body is not in the log at INFO
+    assert f"{len(sent)} logged only" in out  # the cycle's summary
 
-    status = run(env, "status")
-    assert status.returncode == 0, status.stderr
-    [line] = [line for line in status.stdout.splitlines() if line.startswith("outbox:")]
+    code, out, err = cli(capsys, "status")
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if line.startswith("outbox:")]
     assert line == f"outbox: {len(sent)} logged only (no notify.urls)"
-    as_json = json.loads(run(env, "status", "--json").stdout)
+    code, out, _ = cli(capsys, "status", "--json")
+    as_json = json.loads(out)
     assert as_json["notify"] == "logged only" and as_json["outbox"] == {"sent": len(sent)}
