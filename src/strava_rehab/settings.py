@@ -101,6 +101,9 @@ class WorkerSettings(_Section):
     health_file: Path | None = None
     # Processed webhook events are deleted this many days after processing.
     inbox_retention_days: int = Field(default=14, ge=1, le=3650)
+    # The one scheduler per install holds a lease in the database, renewed every third of it;
+    # a killed holder's is taken over once it has run out.
+    scheduler_lease_s: float = Field(default=60.0, ge=3, le=3600)
 
     @field_validator("timezone")
     @classmethod

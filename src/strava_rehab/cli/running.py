@@ -130,7 +130,8 @@ def serve(
         from strava_rehab.distributed import build_app
 
         queue, embedded_worker = build_app(ctx.settings), False
-    w = Worker(ctx) if embedded_worker else None
+    # A scheduler already running elsewhere: serve webhooks anyway and stand by for its lease.
+    w = Worker(ctx, standby_if_busy=True) if embedded_worker else None
     config = uvicorn.Config(
         create_app(ctx, w, queue),
         host=host,
@@ -221,8 +222,10 @@ def status(as_json: JsonOpt = False) -> None:
         from strava_rehab.distributed.status import queue_status
 
         data["queue"] = queue = queue_status(ctx, ctx.clock())
+    # Without notify.urls a "sent" message only reached the log, never the runner.
+    logged_only = not ctx.settings.notify.urls
     if as_json:
-        emit_json(data)
+        emit_json({**data, "notify": "logged only" if logged_only else "apprise"})
         return
     say(
         f"athletes: {sum(athlete_states.values())} of {ctx.settings.max_athletes} "
@@ -236,7 +239,8 @@ def status(as_json: JsonOpt = False) -> None:
         f"{budget['overall_day'][0]}/{budget['overall_day'][1]}"
     )
     say(f"webhook inbox: {inbox_pending} pending; subscription: {data['subscription'] or 'none'}")
-    say(f"outbox: {', '.join(f'{n} {s}' for s, n in outbox.items()) or 'empty'}")
+    said = {"sent": "logged only (no notify.urls)"} if logged_only else {}
+    say(f"outbox: {', '.join(f'{n} {said.get(s, s)}' for s, n in outbox.items()) or 'empty'}")
     if health is None:
         say(f"worker: no health file yet ({health_file})")
     else:

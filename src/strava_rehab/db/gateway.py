@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from strava_rehab.db.engine import Database, affected
+from strava_rehab.db.leases import serialise_athlete
 from strava_rehab.db.models import (
     Activity,
     Athlete,
@@ -295,6 +296,7 @@ def replace_findings(
     db: Database, athlete_id: int, since: date, findings: list[Finding], now: datetime
 ) -> None:
     with db.transaction() as session:
+        serialise_athlete(session, athlete_id)  # two processes replacing: no rows twice
         session.execute(
             delete(FindingRow).where(
                 FindingRow.athlete_id == athlete_id, FindingRow.local_date >= since
@@ -375,6 +377,7 @@ def replace_activity_pain(
     """
     count = 0
     with db.transaction() as session:
+        serialise_athlete(session, athlete_id)  # two processes replacing: no rows twice
         for activity_id, day, fingerprint, reports in parsed:
             activity = session.get(Activity, activity_id)
             if activity is None:  # deleted meanwhile
@@ -458,6 +461,7 @@ def save_suggestion(
 ) -> SuggestionRow:
     """In one transaction: the run's suggestion, the protocol state it moves to, its message."""
     with db.transaction() as session:
+        serialise_athlete(session, activity.athlete_id)  # two processes deciding the same run
         row = session.scalar(select(SuggestionRow).where(SuggestionRow.activity_id == activity.id))
         if row is None:
             row = SuggestionRow(

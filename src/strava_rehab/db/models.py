@@ -354,3 +354,19 @@ class WebSession(Base):
     athlete_id: Mapped[int] = mapped_column(BigInteger, _athlete_fk(), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Lease(Base):
+    """A named claim one process holds until ``until``: a description being written, the
+    install's one scheduler. Taken atomically (``db/leases.py``); a killed holder's runs out."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # Unique per claim; ``host`` and ``pid`` say who holds it (and let the same host see that
+    # the holder is dead without waiting for the lease to run out).
+    owner: Mapped[str] = mapped_column(String(100))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime]
+    taken_at: Mapped[datetime]

@@ -1,7 +1,8 @@
 """Where private detail goes: the runner's own channels, through apprise URLs.
 
-The default (no URLs configured) only logs. Pain scores and conditions are private, so they go
-here rather than into the public description.
+The default (no URLs configured) only logs: one INFO line per message (its title and size; the
+body at DEBUG), and ``status`` says "logged only". Pain scores and conditions are private, so
+they go here rather than into the public description.
 """
 
 from __future__ import annotations
@@ -30,11 +31,22 @@ class Notifier(Protocol):
 
 
 class LogNotifier:
+    """No channel configured: the message goes to the log only, never to the runner."""
+
+    logged_only = True
+
     def send(self, title: str, body: str) -> None:
-        log.info("notification: %s\n%s", title, body)
+        log.info(
+            "notification logged only (no notify.urls): %s (%d lines)",
+            title.replace("\n", " "),
+            body.count("\n") + 1,
+        )
+        log.debug("notification body: %r", body)
 
 
 class AppriseNotifier:
+    logged_only = False
+
     def __init__(self, urls: Sequence[str], what: str = "notify.urls") -> None:
         with warnings.catch_warnings():
             # apprise loads the deprecated imghdr as it parses URLs: keep that off the operator's
@@ -139,6 +151,8 @@ class ChannelRouter:
     ) -> None:
         self._default = list(default)
         self._lookup = lookup
+        # No install default: messages of athletes without their own channel only reach the log.
+        self.logged_only = not self._default
         self._built: dict[int, Notifier] = {}
 
     def for_athlete(self, athlete_id: int) -> Notifier:

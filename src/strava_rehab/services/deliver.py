@@ -4,17 +4,26 @@ Both go through one writer (``DescriptionWriter._rewrite``): re-read the descrip
 may have just edited it), change only our block, PUT it if it changed, and record what was done.
 An undone suggestion is remembered (``delivered_hash = "undone:<hash>"``), so the next worker
 cycle does not write the same block again; a new suggestion (new pain, new run) still can.
+
+Several processes (workers, ``serve``, ``undo``) may reach one activity at once, so a write
+first claims the activity in the database (a lease ``description:<id>``, ``db/leases.py``), then
+re-reads the suggestion (the copy in hand may predate another process's write), and releases
+the claim when done. A process that finds the activity claimed leaves it to the holder, which
+looks at the suggestion once more after releasing, so a newer version saved meanwhile is still
+written. A holder killed mid-write delays that activity until its lease runs out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from strava_rehab.context import AppContext
-from strava_rehab.db import gateway
+from strava_rehab.db import gateway, leases
 from strava_rehab.db.engine import Database
 from strava_rehab.db.models import SuggestionRow
 from strava_rehab.services import connect as athletes
@@ -22,7 +31,14 @@ from strava_rehab.strava.api import AthleteApi
 from strava_rehab.strava.errors import NotFound
 from strava_rehab.text import description_block as blocks
 
+log = logging.getLogger(__name__)
+
 UNDONE = "undone:"
+# Longer than a GET and a PUT can take with their retries and a rate-limit wait.
+DESCRIPTION_LEASE = timedelta(minutes=5)
+# A newer suggestion saved while we wrote the previous one is written in the same call.
+MAX_ROUNDS = 3
+BUSY = "another process is writing this description right now; try again in a few minutes"
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,20 @@ class DescriptionWriter:
     clock: Callable[[], datetime]
     opt_out_tag: str
     max_block_chars: int
+
+    @contextmanager
+    def _claimed(self, activity_id: int) -> Iterator[bool]:
+        """Hold the activity's description claim for the block; yields False if another has it."""
+        name, owner = f"description:{activity_id}", leases.new_owner()
+        taken = leases.take(self.db, name, owner=owner, now=self.clock(), lease=DESCRIPTION_LEASE)
+        if not taken.won:
+            log.info("activity %s: being written by %s; left to it", activity_id, taken.holder)
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            leases.release(self.db, name, owner=owner)
 
     def _rewrite(
         self,
@@ -95,19 +125,47 @@ class DescriptionWriter:
         )
         return Rewrite(description, merged, block, changed)
 
-    def deliver(self, suggestion: SuggestionRow, *, dry_run: bool = False) -> str | None:
-        """Write the suggestion's block into the description; returns the new text if it changed."""
+    def _wanted(self, suggestion: SuggestionRow) -> tuple[str | None, bool]:
+        """The block the suggestion asks for, and whether it is already delivered (or undone)."""
         body = suggestion.public_text if suggestion.kind != "none" else ""
         block = blocks.render_block(body, self.max_block_chars) if body else None
         wanted = blocks.block_hash(block)
-        if suggestion.delivered_hash in (wanted, UNDONE + wanted):
+        return block, suggestion.delivered_hash in (wanted, UNDONE + wanted)
+
+    def deliver(self, suggestion: SuggestionRow, *, dry_run: bool = False) -> str | None:
+        """Write the suggestion's block into the description; returns the new text if it changed."""
+        block, delivered = self._wanted(suggestion)
+        if delivered:
             return None
-        done = self._rewrite(
-            suggestion.athlete_id, suggestion.activity_id, block, "write", dry_run=dry_run
-        )
-        if done.skipped == "opt-out":
-            return None
-        return done.after if done.changed else None
+        if dry_run:
+            done = self._rewrite(
+                suggestion.athlete_id, suggestion.activity_id, block, "write", dry_run=True
+            )
+            return done.after if done.changed and done.skipped != "opt-out" else None
+        written: str | None = None
+        for _ in range(MAX_ROUNDS):
+            with self._claimed(suggestion.activity_id) as ours:
+                if not ours:
+                    return written  # the holder looks again after releasing
+                # Re-read under the claim: another process may have written it meanwhile.
+                current = gateway.suggestion_for(self.db, suggestion.activity_id)
+                if current is None:
+                    return written
+                block, delivered = self._wanted(current)
+                if delivered:
+                    return written
+                done = self._rewrite(
+                    current.athlete_id, current.activity_id, block, "write", dry_run=False
+                )
+                if done.skipped == "opt-out":
+                    return written
+                if done.changed:
+                    written = done.after
+            # Released: a newer suggestion saved while we held the claim was left to us.
+            current = gateway.suggestion_for(self.db, suggestion.activity_id)
+            if current is None or self._wanted(current)[1]:
+                return written
+        return written
 
     def undo(
         self, athlete_ids: list[int], activity_id: int | None, *, dry_run: bool = False
@@ -116,7 +174,14 @@ class DescriptionWriter:
         results = []
         for owner, target in gateway.description_targets(self.db, athlete_ids, activity_id):
             try:
-                done = self._rewrite(owner, target, None, "undo", dry_run=dry_run)
+                if dry_run:
+                    done = self._rewrite(owner, target, None, "undo", dry_run=True)
+                else:
+                    with self._claimed(target) as ours:
+                        if not ours:
+                            results.append(UndoResult(target, BUSY))
+                            continue
+                        done = self._rewrite(owner, target, None, "undo", dry_run=False)
             except NotFound:
                 results.append(UndoResult(target, "not found at Strava (deleted?)"))
                 continue

@@ -36,10 +36,7 @@ class CycleReport:
         if self.inbox:
             parts.append(self.inbox.summary())
         if self.outbox:
-            parts.append(
-                f"outbox: {self.outbox.sent} sent, {self.outbox.failed} to retry, "
-                f"{self.outbox.gave_up} given up"
-            )
+            parts.append(self.outbox.summary())
         return "\n".join(parts) or "nothing to do"
 
 
@@ -78,6 +75,8 @@ def send_outbox(ctx: AppContext, stop: threading.Event | None = None) -> OutboxR
         ctx.clock(),
         max_attempts=ctx.settings.notify.max_attempts,
         retry_base_s=ctx.settings.notify.retry_base_s,
+        clock=ctx.clock,
+        stop=stop,
     )
 
 

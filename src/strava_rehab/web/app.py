@@ -109,6 +109,7 @@ def create_app(
         worker_state: dict[str, Any] = {"embedded": worker is not None, "queue": queue is not None}
         if worker is not None:
             worker_state["running"] = worker.running()
+            worker_state["scheduler"] = worker.scheduler_state()
             worker_state["last"] = {k: v["ok"] for k, v in worker.last.items()}
         ok = database == "ok" and (worker is None or worker.running())
         return JSONResponse(

@@ -1,18 +1,27 @@
 """The embedded worker: APScheduler 3 in one process, running ``strava_rehab.services.jobs``.
 
 One thread executes jobs (``max_instances=1``, coalescing), so jobs never overlap and an athlete
-is never refreshed from two places in this process. Several processes on one database would each
-start a scheduler: the distributed mode uses a task engine instead, with the same job functions.
+is never refreshed from two places in this process. One scheduler runs per install (per
+database): it holds the ``scheduler`` lease (``db/leases.py``) and renews it every third of
+``worker.scheduler_lease_s`` from a thread of its own. A second ``worker`` exits 1 naming the
+holder; a second ``serve`` answers webhooks without a scheduler (standby) and takes the lease
+over once it runs out, as does any scheduler when the holder was killed. A scheduler that finds
+its lease taken over (it was stopped longer than the lease) pauses its jobs until it gets it
+back. ``worker --once`` takes no lease: its cycle is safe beside a scheduler (descriptions and
+messages are claimed one by one).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +31,19 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from strava_rehab.context import AppContext
+from strava_rehab.db import leases
+from strava_rehab.errors import UserFacingError
 from strava_rehab.services import jobs
 from strava_rehab.settings import ConfigError
 
 log = logging.getLogger(__name__)
+
+SCHEDULER_LEASE = "scheduler"
+
+
+class SchedulerBusy(UserFacingError):
+    """Another process already runs this install's scheduler."""
+
 
 Job = Callable[[AppContext, threading.Event], Any]
 
@@ -53,11 +71,20 @@ def health_path(ctx: AppContext) -> Path:
 def write_health(ctx: AppContext, job: str, ok: bool, detail: str = "") -> None:
     path = health_path(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps({"time": ctx.clock().isoformat(), "job": job, "ok": ok, "detail": detail[:300]})
+    data = json.dumps(
+        {"time": ctx.clock().isoformat(), "job": job, "ok": ok, "detail": detail[:300]}
     )
-    tmp.replace(path)  # atomic: a reader never sees half a file
+    # A temporary name of this write's own, in the same directory: two processes (or threads)
+    # never write into one file, and the rename is atomic, so a reader never sees half a file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def cron(expression: str, timezone: str, name: str) -> CronTrigger:
@@ -70,9 +97,16 @@ def cron(expression: str, timezone: str, name: str) -> CronTrigger:
 
 
 class Worker:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, *, standby_if_busy: bool = False) -> None:
         self.ctx = ctx
         self.stop = threading.Event()
+        # serve: without the lease, answer webhooks and stand by instead of refusing to start.
+        self.standby_if_busy = standby_if_busy
+        self._owner = leases.new_owner()
+        self._lease = timedelta(seconds=ctx.settings.worker.scheduler_lease_s)
+        self._holding = False
+        self._other = ""  # who holds the lease when we do not
+        self._keeper: threading.Thread | None = None
         self.last: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._running: set[str] = set()
@@ -135,6 +169,14 @@ class Worker:
         self.last[name] = {"ok": True, "at": self.ctx.clock()}
 
     def start(self, *, catch_up: bool = True) -> None:
+        """Take the scheduler lease and start; SchedulerBusy if another holds it (or stand by)."""
+        taken = self._take()
+        if not taken.won and not self.standby_if_busy:
+            raise SchedulerBusy(
+                f"another scheduler runs on this database: {taken.holder} (its lease runs to "
+                f"{taken.until:%Y-%m-%d %H:%M:%S} UTC); run one `worker` or `serve` per install "
+                "(`worker --once` may run beside it), or wait for the lease if it was killed"
+            )
         for name, trigger in self._triggers.items():
             extra: dict[str, Any] = {}
             if name == "sync" and catch_up:
@@ -143,15 +185,82 @@ class Worker:
             self.scheduler.add_job(
                 self._run, trigger, args=[name], id=name, name=name, replace_existing=True, **extra
             )
-        self.scheduler.start()
-        log.info(
-            "worker started: sync %s, digest %s",
-            self.ctx.settings.worker.sync_cron,
-            self.ctx.settings.worker.digest_cron,
+        if taken.won:
+            self.scheduler.start()
+            log.info(
+                "worker started: sync %s, digest %s",
+                self.ctx.settings.worker.sync_cron,
+                self.ctx.settings.worker.digest_cron,
+            )
+        else:
+            log.warning(
+                "scheduler standing by: %s runs it; this process serves without one and takes "
+                "over if its lease runs out",
+                taken.holder,
+            )
+        self._keeper = threading.Thread(target=self._keep, name="scheduler-lease", daemon=True)
+        self._keeper.start()
+
+    def _take(self) -> leases.Taken:
+        taken = leases.take(
+            self.ctx.db, SCHEDULER_LEASE, owner=self._owner, now=self.ctx.clock(), lease=self._lease
         )
+        self._holding = taken.won
+        self._other = "" if taken.won else taken.holder
+        return taken
+
+    def _keep(self) -> None:
+        interval = self._lease.total_seconds() / 3
+        while not self.stop.wait(interval):
+            try:
+                self.check_lease()
+            except Exception:  # the database is away for a moment: try again next round
+                log.warning("scheduler lease check failed; retrying", exc_info=True)
+
+    def check_lease(self) -> None:
+        """One round of the lease keeper: renew ours, or take a free or expired one."""
+        if self._holding:
+            if leases.renew(
+                self.ctx.db,
+                SCHEDULER_LEASE,
+                owner=self._owner,
+                now=self.ctx.clock(),
+                lease=self._lease,
+            ):
+                return
+            self._holding = False
+            current = leases.holder_of(self.ctx.db, SCHEDULER_LEASE, self.ctx.clock())
+            self._other = current.holder if current else "nobody"
+            if self.scheduler.running:
+                self.scheduler.pause()
+            log.error(
+                "scheduler lease lost to %s (this process was stalled past its lease); "
+                "jobs paused until it is free",
+                self._other,
+            )
+            return
+        if self.stop.is_set():
+            return
+        before = self._other
+        if not self._take().won:
+            return
+        if not self.scheduler.running:
+            self.scheduler.start()
+            self.wake("sync")  # taking over from a killed holder: catch up at once
+        else:
+            self.scheduler.resume()
+        log.warning("scheduler lease taken over from %s: jobs running here now", before)
+
+    def scheduler_state(self) -> str:
+        """For /healthz: "running", "stopped", or "standby (held by <host pid>)"."""
+        if self._keeper is None or self.stop.is_set():
+            return "stopped"
+        return "running" if self._holding else f"standby (held by {self._other})"
 
     def wake(self, name: str = "inbox") -> None:
         """Run a job now (a webhook just arrived) instead of waiting for its interval."""
+        if not self._holding:
+            return  # standing by: the scheduler that holds the lease drains the inbox
         with self._lock:
             if name in self._running:
                 self._again.add(name)  # the running job goes round once more when it ends
@@ -164,9 +273,17 @@ class Worker:
     def shutdown(self) -> None:
         """Let the running job finish (it checks ``stop`` between athletes), then stop."""
         self.stop.set()
+        if self._keeper is not None:
+            self._keeper.join()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self._holding:
+            leases.release(self.ctx.db, SCHEDULER_LEASE, owner=self._owner)
+            self._holding = False
         log.info("worker stopped")
 
     def running(self) -> bool:
-        return bool(self.scheduler.running)
+        """Alive: running its jobs, or standing by for the lease (``serve`` beside a scheduler)."""
+        if self._holding:
+            return bool(self.scheduler.running)
+        return self._keeper is not None and self._keeper.is_alive()
