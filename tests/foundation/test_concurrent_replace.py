@@ -131,12 +131,6 @@ def test_two_processes_storing_the_same_new_runs_at_once_do_not_collide(url: str
                         ctx.clock(),
                         sync.SyncReport(1),
                         {},
-                        1,
-                        items,
-                        ctx.settings.run_types,
-                        ctx.clock(),
-                        sync.SyncReport(1),
-                        {},
                     )
                 except Exception as exc:  # the second insert of one new run
                     errors.append(type(exc).__name__)
