@@ -211,20 +211,11 @@ def _marker(parent: ET.Element, mark: SpikeMark, x: float, y: float) -> None:
     colour, letter = band_style(mark.band)
     link = _sub(parent, "a", href=f"#finding-{mark.id}", class_="spike", data_band=mark.band)
     _sub(link, "title", spike_title(mark))
+    # A warning is a triangle, anything milder a circle: the shape says it without colour.
     if mark.severity == "warning":
         points = f"{_num(x)},{_num(y - 6)} {_num(x - 6)},{_num(y + 5)} {_num(x + 6)},{_num(y + 5)}"
         _sub(link, "polygon", points=points, fill=colour, stroke="#1a202c", stroke_width="0.5")
-        _sub(
-            link,
-            "text",
-            letter,
-            x=_num(x),
-            y=_num(y + 4),
-            font_size="6",
-            fill="#ffffff",
-            text_anchor="middle",
-            font_weight="bold",
-        )
+        baseline = y + 4  # the triangle's centre of mass sits low
     else:
         _sub(
             link,
@@ -236,17 +227,18 @@ def _marker(parent: ET.Element, mark: SpikeMark, x: float, y: float) -> None:
             stroke="#1a202c",
             stroke_width="0.5",
         )
-        _sub(
-            link,
-            "text",
-            letter,
-            x=_num(x),
-            y=_num(y + 2.2),
-            font_size="6",
-            fill="#ffffff",
-            text_anchor="middle",
-            font_weight="bold",
-        )
+        baseline = y + 2.2
+    _sub(
+        link,
+        "text",
+        letter,
+        x=_num(x),
+        y=_num(baseline),
+        font_size="6",
+        fill="#ffffff",
+        text_anchor="middle",
+        font_weight="bold",
+    )
 
 
 def _reference_path(days: Sequence[LoadDay], axis: _XAxis, y_of: Callable[[float], float]) -> str:
