@@ -46,6 +46,7 @@ from strava_rehab.content.vocabulary import available_languages
 from strava_rehab.errors import UserFacingError, entry_path
 from strava_rehab.load.model import LoadThresholds
 from strava_rehab.pain.vocabulary import _LANGUAGE as LANGUAGE_CODE
+from strava_rehab.quota.settings import QuotaPolicy
 from strava_rehab.rehab.policy import RehabPolicy
 
 APP_NAME = "strava-rehab"
@@ -83,6 +84,10 @@ class DeliverySettings(_Section):
     public_show_score: bool = False
     public_show_condition: bool = False
     max_block_chars: int = Field(default=1200, ge=200, le=4000)
+    # One read, one write per new run: the description is re-read just before the PUT only when
+    # our copy is older than this (the runner may have edited it since); the PUT's answer is the
+    # updated activity, recorded without another GET.
+    reread_after_s: float = Field(default=300.0, ge=0, le=86400)
 
 
 class NotifySettings(_Section):
@@ -93,7 +98,12 @@ class NotifySettings(_Section):
 
 
 class WorkerSettings(_Section):
-    sync_cron: str = "*/30 * * * *"
+    # How often the scheduler looks for athletes whose listing is due (quota.polling decides who:
+    # a daily reconciliation with healthy webhooks, adaptive polling without). Not a sync of all.
+    sync_cron: str = "*/5 * * * *"
+    # Webhook events of different athletes are processed this many at a time (one athlete's in
+    # order, by one thread).
+    event_concurrency: int = Field(default=4, ge=1, le=32)
     inbox_interval_s: float = Field(default=5.0, gt=0)
     outbox_interval_s: float = Field(default=30.0, gt=0)
     digest_cron: str = "0 18 * * sun"
@@ -189,6 +199,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
+    quota: QuotaPolicy = Field(default_factory=QuotaPolicy)
 
     @field_validator("pain_languages")
     @classmethod

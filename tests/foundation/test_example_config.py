@@ -21,7 +21,7 @@ def documented_keys(text: str) -> set[str]:
         line = line.strip().lstrip("# ").strip()
         if match := re.fullmatch(r"\[([a-z_]+)\]", line):
             section = match.group(1) + "."
-        elif match := re.match(r"([a-z_]+) = ", line):
+        elif match := re.match(r"([a-z0-9_]+) = ", line):
             keys.add(section + match.group(1))
     return keys
 

@@ -124,6 +124,9 @@ class Activity(Base):
     raw_detail: Mapped[dict[str, Any] | None]
     analysed_hash: Mapped[str | None] = mapped_column(String(64))
     synced_at: Mapped[datetime]
+    # When a create event announced it (its event_time); None: found by a listing. Upload habits
+    # (quota.timeofday) and "events stopped" (quota.polling) are read from it.
+    announced_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_activities_athlete_date", "athlete_id", "local_date"),)
 
@@ -143,6 +146,12 @@ class SyncState(Base):
     last_reconcile_at: Mapped[datetime | None]
     resume_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # The last listing (a poll or a reconciliation) and how many new or changed activities it
+    # found: the adaptive poll plan (quota.polling.PollRecord) starts from it.
+    last_listed_at: Mapped[datetime | None]
+    last_listed_found: Mapped[int | None] = mapped_column(Integer)
+    # A fair backfill (quota.backfill): everything from this local date to today is listed.
+    backfill_oldest: Mapped[date | None] = mapped_column(Date)
 
 
 class PainReportRow(Base):
@@ -209,6 +218,11 @@ class SuggestionRow(Base):
     # Hash of the block last written to the description ("" = none): no API call when unchanged.
     # "undone:<hash>" after an undo, hence 80 (PostgreSQL enforces the length, SQLite does not).
     delivered_hash: Mapped[str] = mapped_column(String(80), default="")
+    # The run's own decision facts (quota.churn.RunDecisionFacts) now, and those of the block last
+    # delivered: an earlier run's block is PUT again only when they differ, never because a
+    # rolling figure (this week's km) moved.
+    decision_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    delivered_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
