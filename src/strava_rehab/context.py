@@ -15,6 +15,7 @@ from strava_rehab.db.token_vault import TokenVault, vault_for
 from strava_rehab.settings import ConfigError, Settings
 from strava_rehab.strava.api import AthleteApi, StravaApp
 from strava_rehab.strava.http import StravaHttp, utc_now
+from strava_rehab.strava.quota_gate import QuotaGate
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
 
 
@@ -64,5 +65,6 @@ def open_context(
         backoff_s=backoff_s,
         clock=clock,
         max_rate_wait_s=settings.rate_limit_max_wait_s,
+        gate=QuotaGate(db, budget, settings.quota),
     )
     return AppContext(settings=settings, db=db, vault=vault_for(settings), http=http, clock=clock)

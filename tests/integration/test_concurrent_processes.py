@@ -152,7 +152,7 @@ def test_serve_and_two_workers_on_one_database_put_each_block_once_and_lose_noth
         new_runs: list[int] = []
         for round_no in range(ROUNDS):
             before = len(sandbox.calls())
-            cycles = [start(env, "worker", "--once") for _ in range(2)]
+            cycles = [start(env, "worker", "--once", "--all") for _ in range(2)]
             # Upload once both cycles are syncing: serve's inbox job (woken by each webhook) and
             # the two cycles (their sync, and their own drain of the shared inbox) then all
             # reach the new runs together; every activity call answers slowly for a while.

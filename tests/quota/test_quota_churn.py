@@ -139,11 +139,16 @@ def test_facts_from_decision_keep_what_the_runner_is_told_to_do() -> None:
         phase=1,
         region="achilles",
         side="left",
+        pain_band="acceptable",
         exercise_ids=frozenset({"calf_raise"}),
         findings=frozenset(
             {FindingFacts(kind="weekly_progression", band="over_threshold", severity="notice")}
         ),
     )
-    # The same advice with a different score or wording is the same decision.
+    # The same advice with a different score in the same band, or other wording, is the same
+    # decision; an edited note that crosses a band (4 -> 6/10: too high) is not.
     rescored = decision.model_copy(update={"score": 4.5, "reasons": ["left achilles 4.5/10"]})
     assert facts_from_decision(rescored, 7, [weekly(7, 41.0)]) == facts
+    worse = decision.model_copy(update={"score": 6.0})
+    verdict = should_rewrite_earlier(facts, facts_from_decision(worse, 7, [weekly(7, 40.0)]))
+    assert verdict.rewrite and verdict.reason == "pain level changed"

@@ -45,7 +45,18 @@ def undo(
 @app.command()
 def worker(
     once: Annotated[
-        bool, typer.Option("--once", help="Run one cycle and exit (cron, timers).")
+        bool,
+        typer.Option(
+            "--once",
+            help="Run one cycle and exit (cron, timers): only the listings that are due.",
+        ),
+    ] = False,
+    everyone: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="With --once: list every athlete now, whatever their schedule (costs quota).",
+        ),
     ] = False,
     dry_run: DryRunOpt = False,
     concurrency: Annotated[
@@ -56,6 +67,10 @@ def worker(
     ] = None,
 ) -> None:
     """The background worker: sync, suggest, deliver, webhooks, notifications, digest.
+
+    Listings follow the quota schedule (`status` shows each athlete's): with healthy webhooks
+    one reconciliation per athlete a day, without them adaptive polling around each athlete's
+    usual upload times; new runs come by webhook.
 
     Exit codes of --once, for cron and systemd:
     0 ok (a Strava rate-limit pause too: it resumes next run);
@@ -78,7 +93,10 @@ def worker(
         return
     ctx = context(default_log=logging.INFO)
     if once or dry_run:
-        report = jobs.sync_and_suggest(ctx, dry_run=dry_run)
+        if everyone or dry_run:
+            report = jobs.sync_and_suggest(ctx, dry_run=dry_run)
+        else:
+            report = jobs.scheduled_sync(ctx)
         if not dry_run:
             report.inbox = jobs.drain_inbox(ctx)
             report.outbox = jobs.send_outbox(ctx)

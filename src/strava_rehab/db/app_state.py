@@ -22,6 +22,13 @@ def get(db: Database, key: str) -> dict[str, Any] | None:
         return dict(row.value) if row else None
 
 
+def get_with_time(db: Database, key: str) -> tuple[dict[str, Any], datetime] | None:
+    """The value and when it was last stored (e.g. since when the app is subscribed)."""
+    with db.read() as session:
+        row = session.get(AppState, key)
+        return (dict(row.value), row.updated_at) if row else None
+
+
 def put(db: Database, key: str, value: dict[str, Any] | None, now: datetime) -> None:
     """Store ``value`` under ``key``; ``None`` removes the key."""
     with db.transaction() as session:

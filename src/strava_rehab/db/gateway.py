@@ -458,6 +458,7 @@ def save_suggestion(
     private_text: str,
     message: Message | None,
     now: datetime,
+    decision_facts: dict[str, Any] | None = None,
 ) -> SuggestionRow:
     """In one transaction: the run's suggestion, the protocol state it moves to, its message."""
     with db.transaction() as session:
@@ -482,6 +483,7 @@ def save_suggestion(
         row.input_hash = input_hash
         row.public_text = public_text
         row.private_text = private_text
+        row.decision_facts = decision_facts
         row.updated_at = now
         if decision.next_state is not None:
             state = decision.next_state
@@ -513,6 +515,27 @@ def save_suggestion(
 
 
 # --- descriptions we wrote ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DescriptionCopy:
+    name: str
+    description: str
+    fetched_at: datetime
+
+
+def description_copy(db: Database, activity_id: int) -> DescriptionCopy | None:
+    """Our stored name and description of an activity and when its detail was read (None: no
+    detail stored), so a write right after the read needs no second GET."""
+    with db.read() as session:
+        row = session.execute(
+            select(Activity.name, Activity.description, Activity.detail_fetched_at).where(
+                Activity.id == activity_id
+            )
+        ).one_or_none()
+    if row is None or row.detail_fetched_at is None:
+        return None
+    return DescriptionCopy(row.name or "", row.description or "", row.detail_fetched_at)
 
 
 def description_targets(
@@ -548,14 +571,19 @@ def record_description(
     action: str | None,
     block: str,
     now: datetime,
+    delivered_facts: dict[str, Any] | None = None,
+    undone: bool = False,
 ) -> None:
-    """After a PUT: the description we now hold, the suggestion's delivered hash, the delivery."""
+    """After a PUT: the description we now hold, the suggestion's delivered hash and the facts
+    its block was decided on (``quota.churn``), the delivery."""
     with db.transaction() as session:
         suggestion = session.scalar(
             select(SuggestionRow).where(SuggestionRow.activity_id == activity_id)
         )
         if suggestion is not None:
             suggestion.delivered_hash = delivered_hash
+            facts = delivered_facts if delivered_facts is not None else suggestion.decision_facts
+            suggestion.delivered_facts = None if facts is None else {**facts, "undone": undone}
         activity = session.get(Activity, activity_id)
         if activity is not None:
             activity.description = description
@@ -722,10 +750,16 @@ def delete_unlisted_activities(
 
 
 def finish_sync_pass(
-    db: Database, athlete_id: int, newest_start_epoch: int | None, reconciled_at: datetime | None
+    db: Database,
+    athlete_id: int,
+    newest_start_epoch: int | None,
+    reconciled_at: datetime | None,
+    *,
+    listed_at: datetime | None = None,
+    found: int = 0,
 ) -> None:
     """A listing ran to its end: the backfill (if any) is done; ``reconciled_at`` if it was
-    a reconciliation too."""
+    a reconciliation too; ``listed_at`` and what it ``found`` start the next poll plan."""
     values: dict[str, Any] = {
         "backfill_done": True,
         "backfill_after_epoch": None,
@@ -733,10 +767,151 @@ def finish_sync_pass(
     }
     if reconciled_at is not None:
         values["last_reconcile_at"] = reconciled_at
+    if listed_at is not None:
+        values["last_listed_at"] = listed_at
+        values["last_listed_found"] = found
     with db.transaction() as session:
         session.execute(
             update(SyncState).where(SyncState.athlete_id == athlete_id).values(**values)
         )
+
+
+def record_backfill_step(
+    db: Database,
+    athlete_id: int,
+    *,
+    oldest: date,
+    newest_start_epoch: int | None,
+    done: bool,
+    now: datetime,
+) -> None:
+    """A fair-backfill step listed its range to the end: history is complete from ``oldest``."""
+    values: dict[str, Any] = {"backfill_oldest": oldest, "newest_start_epoch": newest_start_epoch}
+    if done:
+        values |= {
+            "backfill_done": True,
+            "backfill_after_epoch": None,
+            "last_reconcile_at": now,
+            "last_listed_at": now,
+            "last_listed_found": 0,
+        }
+    with db.transaction() as session:
+        session.execute(
+            update(SyncState).where(SyncState.athlete_id == athlete_id).values(**values)
+        )
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """One athlete's upload instants (quota.timeofday.UploadHistory) and their time zone."""
+
+    timezone: str
+    times: tuple[datetime, ...]
+
+
+def upload_times(db: Database, since: datetime) -> dict[int, Uploads]:
+    """Each athlete's uploads since ``since``: a create event's time, else the run's end."""
+    with db.read() as session:
+        rows = session.execute(
+            select(
+                Activity.athlete_id,
+                Activity.start_utc,
+                Activity.elapsed_time_s,
+                Activity.announced_at,
+                Activity.timezone,
+            )
+            .where(Activity.start_utc >= since - timedelta(days=1))
+            .order_by(Activity.athlete_id, Activity.start_utc)
+        ).all()
+    found: dict[int, tuple[str, list[datetime]]] = {}
+    for athlete_id, start, elapsed, announced, zone in rows:
+        upload = announced or start + timedelta(seconds=elapsed)
+        if upload < since:
+            continue
+        entry = found.setdefault(athlete_id, (zone or "UTC", []))
+        entry[1].append(upload)
+        if zone:
+            found[athlete_id] = (zone, entry[1])  # the latest run's zone is theirs now
+    return {a: Uploads(zone, tuple(times)) for a, (zone, times) in found.items()}
+
+
+def activities_by_id(db: Database, activity_ids: list[int]) -> list[Activity]:
+    if not activity_ids:
+        return []
+    with db.read() as session:
+        rows = session.scalars(select(Activity).where(Activity.id.in_(activity_ids))).all()
+        for row in rows:
+            session.expunge(row)
+        return list(rows)
+
+
+def mark_announced(db: Database, activity_id: int, event_time: datetime) -> None:
+    """A create event announced this activity (kept once: the first event's time)."""
+    with db.transaction() as session:
+        session.execute(
+            update(Activity)
+            .where(Activity.id == activity_id, Activity.announced_at.is_(None))
+            .values(announced_at=event_time)
+        )
+
+
+@dataclass(frozen=True)
+class SecondLookFacts:
+    athlete_id: int
+    activity_id: int
+    ended_at: datetime
+    detail_fetched_at: datetime | None
+    has_pain_information: bool
+
+
+def second_look_facts(
+    db: Database, athlete_ids: list[int], since: datetime
+) -> list[SecondLookFacts]:
+    """Counted runs started since ``since`` with their detail time and whether any pain is
+    known for them (a report from their own text, a zero included, or logged by hand that day)."""
+    with db.read() as session:
+        runs = session.execute(
+            select(
+                Activity.athlete_id,
+                Activity.id,
+                Activity.start_utc,
+                Activity.elapsed_time_s,
+                Activity.detail_fetched_at,
+                Activity.local_date,
+            ).where(
+                Activity.athlete_id.in_(athlete_ids),
+                Activity.counted.is_(True),
+                Activity.start_utc >= since,
+            )
+        ).all()
+        if not runs:
+            return []
+        ids = [run.id for run in runs]
+        with_pain = set(
+            session.scalars(
+                select(PainReportRow.activity_id).where(PainReportRow.activity_id.in_(ids))
+            ).all()
+        )
+        by_hand = set(
+            session.execute(
+                select(PainReportRow.athlete_id, PainReportRow.local_date).where(
+                    PainReportRow.athlete_id.in_(athlete_ids),
+                    PainReportRow.activity_id.is_(None),
+                    PainReportRow.local_date >= since.date() - timedelta(days=1),
+                )
+            ).all()
+        )
+    return [
+        SecondLookFacts(
+            athlete_id=run.athlete_id,
+            activity_id=run.id,
+            ended_at=run.start_utc + timedelta(seconds=run.elapsed_time_s),
+            detail_fetched_at=run.detail_fetched_at,
+            has_pain_information=run.id in with_pain
+            or (run.athlete_id, run.local_date) in {(a, d) for a, d in by_hand},
+        )
+        for run in runs
+    ]
 
 
 def record_sync_outcome(

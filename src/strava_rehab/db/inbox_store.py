@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import delete, select, true
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -107,3 +107,26 @@ def prune_processed(db: Database, before: datetime, *, max_batches: int = 20) ->
         if len(ids) < PRUNE_BATCH:
             break
     return pruned
+
+
+def last_received_at(db: Database) -> datetime | None:
+    """When the newest event still kept arrived, for any athlete ("are events still coming?")."""
+    with db.read() as session:
+        found: datetime | None = session.scalar(select(func.max(WebhookEvent.received_at)))
+    return found
+
+
+def announced(db: Database, activity_ids: list[int]) -> set[int]:
+    """Which of these activities a create event announced (received, processed or not)."""
+    if not activity_ids:
+        return set()
+    with db.read() as session:
+        return set(
+            session.scalars(
+                select(WebhookEvent.object_id).where(
+                    WebhookEvent.object_type == "activity",
+                    WebhookEvent.aspect_type == "create",
+                    WebhookEvent.object_id.in_(activity_ids),
+                )
+            ).all()
+        )

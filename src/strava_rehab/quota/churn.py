@@ -12,7 +12,10 @@ move with every run of the week. A second run today therefore re-renders the fir
 ``RunDecisionFacts``:
 - the decision kind (``none``, ``load_advice``, ``rehab``, ``continue``, ``see_clinician``); a
   red flag found later shows up as ``see_clinician`` and in ``red_flag``;
-- the protocol and phase, the pain region and side, the exercises prescribed (ids);
+- the protocol and phase, the pain region and side, the band of the score the run itself
+  reported (pain-monitoring model: safe, acceptable, too high, red flag; the runner's own words,
+  so an edited note that crosses a band is a new input, while 4 → 4.5/10 is not), the
+  exercises prescribed (ids);
 - the kind, band and severity of the findings attributed to that run (``activity_id`` equal to
   the run), never their values, ratios or explanation text, and never findings of other runs;
 - whether the runner undid it (``undone``): undoing changes the block (it goes away).
@@ -55,13 +58,35 @@ class RunDecisionFacts(BaseModel):
     red_flag: bool = False
     region: str | None = None
     side: str | None = None
+    pain_band: str | None = None
     exercise_ids: frozenset[str] = Field(default_factory=frozenset)
     findings: frozenset[FindingFacts] = Field(default_factory=frozenset)
     undone: bool = False
 
 
+# Upper bounds of the safe and acceptable bands and the red-flag score (RehabPolicy's
+# safe_pain, acceptable_pain, red_flag_score defaults; the service passes the install's own).
+DEFAULT_PAIN_BANDS = (2.0, 5.0, 7.0)
+
+
+def pain_band(score: float | None, bands: tuple[float, float, float]) -> str | None:
+    if score is None:
+        return None
+    safe, acceptable, red_flag = bands
+    if score <= safe:
+        return "safe"
+    if score <= acceptable:
+        return "acceptable"
+    return "too_high" if score < red_flag else "red_flag"
+
+
 def facts_from_decision(
-    decision: Decision, activity_id: int, findings: Iterable[Finding], *, undone: bool = False
+    decision: Decision,
+    activity_id: int,
+    findings: Iterable[Finding],
+    *,
+    undone: bool = False,
+    bands: tuple[float, float, float] = DEFAULT_PAIN_BANDS,
 ) -> RunDecisionFacts:
     """The run's own decision facts; other runs' findings (same-day weekly figures) are dropped."""
     return RunDecisionFacts(
@@ -71,6 +96,7 @@ def facts_from_decision(
         red_flag=decision.kind == "see_clinician",
         region=decision.region,
         side=decision.side,
+        pain_band=pain_band(decision.score, bands),
         exercise_ids=frozenset(p.exercise_id for p in decision.exercises),
         findings=frozenset(
             FindingFacts(kind=f.kind, band=f.band, severity=f.severity)
@@ -96,6 +122,7 @@ _LABELS = {
     "red_flag": "red flag found later",
     "region": "pain region changed",
     "side": "pain side changed",
+    "pain_band": "pain level changed",
     "exercise_ids": "exercises changed",
     "findings": "its own findings changed",
     "undone": "undone",

@@ -1,7 +1,14 @@
 """Our block in the athlete's own activity descriptions: written after a run, removed on undo.
 
-Both go through one writer (``DescriptionWriter._rewrite``): re-read the description (the runner
-may have just edited it), change only our block, PUT it if it changed, and record what was done.
+Both go through one writer (``DescriptionWriter._rewrite``): take the description (our stored
+copy when it is younger than ``delivery.reread_after_s``, else a fresh GET: the runner may have
+edited it since), change only our block, PUT it if it changed, and record what the PUT answered
+(the updated activity, so no GET follows). A new run therefore costs one GET (the detail, when
+its event arrived) and one PUT.
+
+No churn (``quota.churn``): a block already delivered is PUT again only when the run's own
+decision changed (advice, protocol, phase, red flag, region, exercises, its own findings), never
+because a rolling figure in its text moved (a second run the same day changes "this week: 42 km").
 An undone suggestion is remembered (``delivered_hash = "undone:<hash>"``), so the next worker
 cycle does not write the same block again; a new suggestion (new pain, new run) still can.
 
@@ -20,12 +27,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway, leases
 from strava_rehab.db.engine import Database
 from strava_rehab.db.models import SuggestionRow
+from strava_rehab.quota.churn import RunDecisionFacts, should_rewrite_earlier
 from strava_rehab.services import connect as athletes
 from strava_rehab.strava.api import AthleteApi
 from strava_rehab.strava.errors import NotFound
@@ -65,6 +73,8 @@ class DescriptionWriter:
     clock: Callable[[], datetime]
     opt_out_tag: str
     max_block_chars: int
+    # Our stored copy of a description younger than this is trusted instead of a fresh GET.
+    reread_after: timedelta = timedelta(0)
 
     @contextmanager
     def _claimed(self, activity_id: int) -> Iterator[bool]:
@@ -88,10 +98,11 @@ class DescriptionWriter:
         mode: Literal["write", "undo"],
         *,
         dry_run: bool,
+        facts: dict[str, Any] | None = None,
     ) -> Rewrite:
         """Re-read, set our block (``mode="undo"`` removes it), PUT if changed, record."""
         api = self.api_for(athlete_id)
-        current = api.activity(activity_id)
+        current = self._current(api, activity_id, fresh=mode == "undo")
         description = current.get("description") or ""
         if mode == "write" and blocks.has_opt_out(
             self.opt_out_tag, current.get("name"), description
@@ -106,7 +117,10 @@ class DescriptionWriter:
         if dry_run:
             return Rewrite(description, merged, block, changed, skipped="dry run")
         if changed:
-            api.update_description(activity_id, merged)
+            answer = api.update_description(activity_id, merged)
+            # The PUT answers with the updated activity: that is what Strava now holds.
+            stored = answer.get("description")
+            merged = stored if isinstance(stored, str) else merged
         action: str | None = "undo"
         if mode == "undo":
             delivered = UNDONE + blocks.block_hash(block)
@@ -122,8 +136,31 @@ class DescriptionWriter:
             action=action,
             block=block or "",
             now=self.clock(),
+            delivered_facts=facts,
+            undone=mode == "undo",
         )
         return Rewrite(description, merged, block, changed)
+
+    def _current(self, api: AthleteApi, activity_id: int, *, fresh: bool) -> dict[str, Any]:
+        """The activity's name and description: our copy if young enough, else one GET."""
+        if not fresh and self.reread_after > timedelta(0):
+            copy = gateway.description_copy(self.db, activity_id)
+            if copy is not None and self.clock() - copy.fetched_at <= self.reread_after:
+                return {"name": copy.name, "description": copy.description}
+        return api.activity(activity_id)
+
+    @staticmethod
+    def _own_decision_unchanged(suggestion: SuggestionRow) -> bool:
+        """A block was delivered (or undone) and the run's own decision is the same since."""
+        if not suggestion.delivered_hash or suggestion.delivered_facts is None:
+            return False  # never delivered (the new run), or delivered before facts were kept
+        if suggestion.decision_facts is None:
+            return False
+        delivered = RunDecisionFacts.model_validate(suggestion.delivered_facts)
+        current = RunDecisionFacts.model_validate(suggestion.decision_facts)
+        # An undo is the runner's choice, kept until the advice itself changes.
+        current = current.model_copy(update={"undone": delivered.undone})
+        return not should_rewrite_earlier(delivered, current).rewrite
 
     def _wanted(self, suggestion: SuggestionRow) -> tuple[str | None, bool]:
         """The block the suggestion asks for, and whether it is already delivered (or undone)."""
@@ -135,7 +172,7 @@ class DescriptionWriter:
     def deliver(self, suggestion: SuggestionRow, *, dry_run: bool = False) -> str | None:
         """Write the suggestion's block into the description; returns the new text if it changed."""
         block, delivered = self._wanted(suggestion)
-        if delivered:
+        if delivered or self._own_decision_unchanged(suggestion):
             return None
         if dry_run:
             done = self._rewrite(
@@ -152,10 +189,15 @@ class DescriptionWriter:
                 if current is None:
                     return written
                 block, delivered = self._wanted(current)
-                if delivered:
+                if delivered or self._own_decision_unchanged(current):
                     return written
                 done = self._rewrite(
-                    current.athlete_id, current.activity_id, block, "write", dry_run=False
+                    current.athlete_id,
+                    current.activity_id,
+                    block,
+                    "write",
+                    dry_run=False,
+                    facts=current.decision_facts,
                 )
                 if done.skipped == "opt-out":
                     return written
@@ -163,7 +205,7 @@ class DescriptionWriter:
                     written = done.after
             # Released: a newer suggestion saved while we held the claim was left to us.
             current = gateway.suggestion_for(self.db, suggestion.activity_id)
-            if current is None or self._wanted(current)[1]:
+            if current is None or self._wanted(current)[1] or self._own_decision_unchanged(current):
                 return written
         return written
 
@@ -201,6 +243,7 @@ def writer_for(ctx: AppContext) -> DescriptionWriter:
         clock=ctx.clock,
         opt_out_tag=ctx.settings.delivery.opt_out_tag,
         max_block_chars=ctx.settings.delivery.max_block_chars,
+        reread_after=timedelta(seconds=ctx.settings.delivery.reread_after_s),
     )
 
 

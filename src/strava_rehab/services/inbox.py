@@ -15,8 +15,9 @@ The event model is :mod:`strava_rehab.strava.events`, the storage
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from strava_rehab.context import AppContext
@@ -122,7 +123,12 @@ def _handle(ctx: AppContext, event: WebhookEvent) -> int | None:
         sync.forget_activity(ctx, event.object_id)
     else:
         # create, or an update of title, type or privacy: fetch the current state and decide again
-        sync.fetch_one(ctx, event.owner_id, event.object_id)
+        announced = (
+            datetime.fromtimestamp(event.event_time, tz=UTC)
+            if event.aspect_type == "create"
+            else None
+        )
+        sync.fetch_one(ctx, event.owner_id, event.object_id, announced_at=announced)
     return event.owner_id
 
 
@@ -138,11 +144,60 @@ def prune_processed(ctx: AppContext) -> int:
     return inbox_store.prune_processed(ctx.db, ctx.clock() - keep)
 
 
+@dataclass
+class _OwnerPass:
+    processed: int = 0
+    failed: int = 0
+    touched: bool = False
+    resume_at: datetime | None = None
+
+
+def _drain_owner(ctx: AppContext, owner_id: int, events: list[WebhookEvent]) -> _OwnerPass:
+    """One athlete's events, in order, then their suggestion pass (one thread per athlete)."""
+    result = _OwnerPass()
+    for event in events:
+        try:
+            athlete_id = _handle(ctx, event)
+        except RateLimitReached as exc:
+            result.resume_at = exc.resume_at
+            log.warning("webhook processing paused: %s", exc)
+            break
+        except AthleteDisconnected as exc:
+            # Retrying cannot help until the runner reconnects; the next sync catches up.
+            _settle(ctx, event, str(exc), final=True)
+            result.failed += 1
+            continue
+        except StravaError as exc:
+            _settle(ctx, event, str(exc), final=False)
+            result.failed += 1
+            log.warning("webhook event %s failed: %s", event.id, exc)
+            continue
+        _settle(ctx, event, None, final=True)
+        result.processed += 1
+        result.touched |= athlete_id is not None
+    if result.touched:
+        try:
+            post_run.process_athlete(ctx, owner_id)
+        except StravaError as exc:  # the scheduled sync's pass will finish it
+            log.warning("post-run pass for athlete %s stopped: %s", owner_id, exc)
+    return result
+
+
 def process_inbox(
-    ctx: AppContext, *, batch: int = 100, max_batches: int = 20, owner_id: int | None = None
+    ctx: AppContext,
+    *,
+    batch: int = 100,
+    max_batches: int = 20,
+    owner_id: int | None = None,
+    concurrency: int | None = None,
 ) -> InboxReport:
     """Drain the inbox: apply each event, then one suggestion pass per athlete touched; then
     prune what was processed longer ago than the retention period.
+
+    Events of different athletes are processed concurrently (``worker.event_concurrency``
+    threads), those of one athlete in order by one thread: a burst of runs from ten athletes
+    does not queue behind one another, and one athlete is never worked on twice at once (their
+    token refresh and their descriptions stay in series).
 
     ``owner_id`` drains one athlete's events only (the distributed runner's per-athlete job).
 
@@ -151,39 +206,33 @@ def process_inbox(
     """
     report = InboxReport()
     seen: set[int] = set()
+    workers = 1 if owner_id is not None else concurrency or ctx.settings.worker.event_concurrency
     for _ in range(max_batches):
         pending = [e for e in inbox_store.pending(ctx.db, batch, owner_id) if e.id not in seen]
         if not pending:
             break
-        touched: set[int] = set()
+        by_owner: dict[int, list[WebhookEvent]] = {}
         for event in pending:
             seen.add(event.id)
-            try:
-                athlete_id = _handle(ctx, event)
-            except RateLimitReached as exc:
-                report.resume_at = exc.resume_at
-                log.warning("webhook processing paused: %s", exc)
-                break
-            except AthleteDisconnected as exc:
-                # Retrying cannot help until the runner reconnects; the next sync catches up.
-                _settle(ctx, event, str(exc), final=True)
-                report.failed += 1
-                continue
-            except StravaError as exc:
-                _settle(ctx, event, str(exc), final=False)
-                report.failed += 1
-                log.warning("webhook event %s failed: %s", event.id, exc)
-                continue
-            _settle(ctx, event, None, final=True)
-            report.processed += 1
-            if athlete_id is not None:
-                touched.add(athlete_id)
-        for athlete_id in sorted(touched):
-            try:
-                post_run.process_athlete(ctx, athlete_id)
-            except StravaError as exc:  # the scheduled sync's pass will finish it
-                log.warning("post-run pass for athlete %s stopped: %s", athlete_id, exc)
-        report.touched_athletes |= touched
+            by_owner.setdefault(event.owner_id, []).append(event)
+        if workers == 1 or len(by_owner) == 1:
+            passes = {owner: _drain_owner(ctx, owner, events) for owner, events in by_owner.items()}
+        else:
+            with ThreadPoolExecutor(
+                max_workers=min(workers, len(by_owner)), thread_name_prefix="events"
+            ) as pool:
+                futures = {
+                    owner: pool.submit(_drain_owner, ctx, owner, events)
+                    for owner, events in by_owner.items()
+                }
+                passes = {owner: future.result() for owner, future in futures.items()}
+        for owner, result in passes.items():
+            report.processed += result.processed
+            report.failed += result.failed
+            if result.touched:
+                report.touched_athletes.add(owner)
+            if result.resume_at is not None:
+                report.resume_at = max(report.resume_at or result.resume_at, result.resume_at)
         if report.resume_at is not None:
             break
     report.pruned = prune_processed(ctx)

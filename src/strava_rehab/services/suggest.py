@@ -29,6 +29,7 @@ from strava_rehab.db.models import (
 )
 from strava_rehab.load import LoadThresholds, RunSession, analyze, daily_distance_km
 from strava_rehab.pain import PainLanguages
+from strava_rehab.quota.churn import facts_from_decision
 from strava_rehab.rehab import (
     Decision,
     PainEntry,
@@ -243,6 +244,7 @@ def _save_decision(
     decision: Decision,
     prior: list[ProtocolState],
     input_hash: str,
+    situation: Situation,
 ) -> SuggestionRow:
     settings = ctx.settings
     public = render_public(
@@ -279,6 +281,16 @@ def _save_decision(
         private_text=private if notify else "",
         message=message,
         now=ctx.clock(),
+        decision_facts=facts_from_decision(
+            decision,
+            activity.id,
+            situation.findings,
+            bands=(
+                settings.rehab.safe_pain,
+                settings.rehab.acceptable_pain,
+                settings.rehab.red_flag_score,
+            ),
+        ).model_dump(mode="json"),
     )
 
 
@@ -303,7 +315,7 @@ def decide_suggestions(ctx: AppContext, athlete: Athlete, today: date) -> list[S
             rows.append(existing)
             continue
         decision = decide(situation, lib, policy)
-        rows.append(_save_decision(ctx, activity, decision, prior, input_hash))
+        rows.append(_save_decision(ctx, activity, decision, prior, input_hash, situation))
     return rows
 
 

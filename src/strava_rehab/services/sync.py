@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
 
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.db.engine import Database
 from strava_rehab.db.models import Activity
+from strava_rehab.quota.backfill import BackfillStep
 from strava_rehab.services import connect as athletes
 from strava_rehab.services.sync_progress import SyncProgress, SyncStep
 from strava_rehab.strava.activity import apply_detail, apply_summary, needs_detail, parse_time
@@ -128,8 +129,13 @@ def _detailed(raw: dict[str, Any], run_types: frozenset[str], now: datetime) -> 
     return row
 
 
-def fetch_one(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
-    """Fetch one activity's detail now (a webhook create/update); False if it is gone."""
+def fetch_one(
+    ctx: AppContext, athlete_id: int, activity_id: int, *, announced_at: datetime | None = None
+) -> bool:
+    """Fetch one activity's detail now (a webhook create/update); False if it is gone.
+
+    ``announced_at``: the create event's time, kept as the run's upload time (upload habits).
+    """
     api = ctx.athlete_api(athletes.access_token(ctx, athlete_id))
     try:
         raw = api.activity(activity_id)
@@ -140,13 +146,19 @@ def fetch_one(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
     if not isinstance(owner, dict) or int(owner.get("id", -1)) != athlete_id:
         return False
     # A webhook's create may race a sync storing the same run: an upsert, never get-then-add.
-    return gateway.store_activity_detail(
+    stored = gateway.store_activity_detail(
         ctx.db, _detailed(raw, ctx.settings.run_types, ctx.clock()), create=True
     )
+    if announced_at is not None:
+        gateway.mark_announced(ctx.db, activity_id, announced_at)
+    return stored
 
 
 def forget_activity(ctx: AppContext, activity_id: int) -> bool:
     return gateway.delete_activity(ctx.db, activity_id)
+
+
+ListingMode = Literal["auto", "poll", "reconcile"]
 
 
 def sync_athlete(
@@ -155,8 +167,16 @@ def sync_athlete(
     *,
     full: bool = False,
     on_progress: SyncProgress | None = None,
+    mode: ListingMode = "auto",
 ) -> SyncReport:
-    """One sync pass. Ends cleanly (never sleeps for hours) when the rate budget runs out."""
+    """One sync pass. Ends cleanly (never sleeps for hours) when the rate budget runs out.
+
+    ``mode`` (once the backfill is done): ``"poll"`` lists only what started after the newest
+    run seen (an empty page, one call, when nothing is new); ``"reconcile"`` lists the
+    ``reconcile_days`` window and deletes what Strava no longer lists; ``"auto"`` (the ``sync``
+    command) lists with the overlap and reconciles every ``reconcile_every_hours``. The
+    scheduler (``services/scheduling.py``) picks poll or reconcile per athlete.
+    """
     report = SyncReport(athlete_id)
     calls_before = ctx.http.calls
     now = ctx.clock()
@@ -184,6 +204,11 @@ def sync_athlete(
             due = state.last_reconcile_at is None or now - state.last_reconcile_at >= timedelta(
                 hours=ctx.settings.reconcile_every_hours
             )
+            if mode == "poll":
+                # Only what is new: late uploads and edits wait for the reconciliation.
+                window, due = newest, False
+            elif mode == "reconcile":
+                due = True
             if due:
                 window = min(
                     window, int((now - timedelta(days=ctx.settings.reconcile_days)).timestamp())
@@ -224,6 +249,8 @@ def sync_athlete(
             athlete_id,
             newest_seen or None,
             reconciled_at=now if not state.backfill_done or due else None,
+            listed_at=now,
+            found=len(report.created) + len(report.updated),
         )
         _fetch_details(
             db,
@@ -260,3 +287,85 @@ def sync_athlete(
         )
     log.info("sync %s", report.summary())
     return report
+
+
+def backfill_step(ctx: AppContext, step: BackfillStep, horizon: date) -> SyncReport:
+    """One step of the fair backfill (``quota.backfill``): list the step's dates, store them,
+    read the detail of counted runs in the analysis window, and record how far history reaches.
+
+    Every athlete's last ``quota.recent_days`` come before anyone's older history, so the
+    scheduler calls this for one step of one athlete at a time, in ``backfill_order``. A step
+    stopped by the budget is simply asked again (rows are upserted; nothing is written twice).
+    """
+    athlete_id = step.athlete_id
+    report = SyncReport(athlete_id)
+    calls_before = ctx.http.calls
+    now = ctx.clock()
+    db, run_types = ctx.db, ctx.settings.run_types
+    try:
+        api = ctx.athlete_api(athletes.access_token(ctx, athlete_id))
+        state = gateway.sync_state(db, athlete_id)
+        # Local dates: a day either side covers every time zone (rows are upserted by id).
+        after = int((datetime.combine(step.after, time(), UTC) - timedelta(days=1)).timestamp())
+        recent_end = step.before > now.date()
+        before = (
+            None
+            if recent_end
+            else int((datetime.combine(step.before, time(), UTC) + timedelta(days=1)).timestamp())
+        )
+        newest_seen = state.newest_start_epoch or 0
+        for _page, items in api.activity_pages(after=after, before=before):
+            starts = [int(parse_time(item["start_date"]).timestamp()) for item in items]
+            newest_seen = max([newest_seen, *starts])
+            _store_page(db, athlete_id, items, run_types, now, report, {})
+        _fetch_details(
+            db, api, athlete_id, run_types, ctx.clock, ctx.settings.detail_window_days, report
+        )
+        gateway.record_backfill_step(
+            db,
+            athlete_id,
+            oldest=step.after,
+            newest_start_epoch=newest_seen or None,
+            done=step.after <= horizon,
+            now=now,
+        )
+        report.complete = True
+    except RateLimitReached as exc:
+        report.resume_at = exc.resume_at
+        report.error = str(exc)
+    except Unauthorized as exc:
+        athletes.mark_disconnected(ctx, athlete_id, f"Strava rejected the token ({exc})")
+        report.error = f"disconnected: {athletes.RECONNECT_HINT}"
+    except (AthleteDisconnected, TransientStravaError) as exc:
+        report.error = str(exc)
+        report.unreachable = isinstance(exc, TransientStravaError)
+    except ApplicationInactive:
+        raise
+    except StravaError as exc:
+        report.error = str(exc)
+    finally:
+        report.api_calls = ctx.http.calls - calls_before
+    log.info("backfill %s..%s %s", step.after, step.before, report.summary())
+    return report
+
+
+def second_look(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
+    """Read a run's detail once more (a note typed after the upload); True if it changed."""
+    api = ctx.athlete_api(athletes.access_token(ctx, athlete_id))
+    try:
+        raw = api.activity(activity_id)
+    except NotFound:
+        forget_activity(ctx, activity_id)
+        return True
+    before = gateway.description_copy(ctx.db, activity_id)
+    row = _detailed(raw, ctx.settings.run_types, ctx.clock())
+    gateway.store_activity_detail(ctx.db, row, create=False)
+    return (
+        before is None
+        or (before.description, before.name)
+        != (
+            row.description or "",
+            row.name or "",
+        )
+        or bool(row.private_note)
+    )

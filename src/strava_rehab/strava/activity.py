@@ -166,17 +166,11 @@ def apply_detail(
     row.detail_fetched_at = now
 
 
-# Runners often type their note a little after the upload, and a description edit fires no
-# webhook: a run whose detail was read within this long of its end gets one more look after it.
-SECOND_LOOK_AFTER = timedelta(hours=1)
-SECOND_LOOK_UNTIL = timedelta(hours=48)
-
-
 def needs_detail(row: Activity, now: datetime) -> bool:
-    if row.detail_hash != row.summary_hash:
-        return True
-    if row.detail_fetched_at is None:
-        return False
-    end = row.start_utc + timedelta(seconds=row.elapsed_time_s)
-    settled = end + SECOND_LOOK_AFTER
-    return row.detail_fetched_at < settled <= now < row.start_utc + SECOND_LOOK_UNTIL
+    """A listed activity whose summary changed since its detail was read (or never read).
+
+    The second look (a note typed after the upload) is not decided here: it costs quota and is
+    spent only on runs without pain information, when the budget allows (``quota.second_look``,
+    ``services/scheduling.py``).
+    """
+    return row.detail_hash != row.summary_hash

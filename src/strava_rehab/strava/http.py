@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from strava_rehab.quota.priorities import CallClass
 from strava_rehab.strava.errors import (
     ApplicationInactive,
     BadRequest,
@@ -96,6 +99,29 @@ def _rate_limit_resume(headers: Mapping[str, str], now: datetime) -> tuple[datet
     return BUCKETS["overall_15m"].window_end(now), "15-minute limit reached (HTTP 429)"
 
 
+# Every call has a class (``quota.priorities.CallClass``): the service doing the work says which,
+# for the calls it makes inside ``with call_class(...)``. A call outside any is a new run's (the
+# highest class: an event's detail GET, a description PUT).
+_CALL_CLASS: ContextVar[CallClass] = ContextVar("strava_call_class", default=CallClass.NEW_RUN)
+
+# Asked before every counted call of a class below NEW_RUN; raises RateLimitReached to refuse it.
+Gate = Callable[[CallClass, datetime], None]
+
+
+@contextmanager
+def call_class(value: CallClass) -> Iterator[None]:
+    """The class of the Strava calls made inside the block (this thread or task only)."""
+    token = _CALL_CLASS.set(value)
+    try:
+        yield
+    finally:
+        _CALL_CLASS.reset(token)
+
+
+def current_call_class() -> CallClass:
+    return _CALL_CLASS.get()
+
+
 class StravaHttp:
     def __init__(
         self,
@@ -109,8 +135,11 @@ class StravaHttp:
         clock: Clock = utc_now,
         sleep: Sleep = time.sleep,
         max_rate_wait_s: float = 30.0,
+        gate: Gate | None = None,
     ) -> None:
         self.base = strava_url.rstrip("/")
+        # Lower classes never spend the headroom the next new runs need (quota.priorities).
+        self.gate = gate
         self.budget: RateBudget = budget or UnlimitedBudget()
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", "strava-rehab")
@@ -143,6 +172,9 @@ class StravaHttp:
         attempt = 0
         while True:
             if counted:
+                klass = _CALL_CLASS.get()
+                if self.gate is not None and klass is not CallClass.NEW_RUN:
+                    self.gate(klass, self.clock())
                 self.budget.reserve("read", self.clock())
             self.calls += 1
             try:

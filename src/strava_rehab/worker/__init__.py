@@ -124,7 +124,7 @@ class Worker:
             "digest": cron(settings.digest_cron, settings.timezone, "digest_cron"),
         }
         self._jobs: dict[str, Job] = {
-            "sync": jobs.sync_and_suggest,
+            "sync": jobs.scheduled_sync,
             "inbox": jobs.drain_inbox,
             "outbox": jobs.send_outbox,
             "digest": jobs.send_digests,

@@ -19,26 +19,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE both ways: on SQLite a batch "move and copy" would drop and recreate the
+# tables, and with foreign keys on, dropping ``activities`` cascades into every table that
+# references it (suggestions, pain reports): a downgrade must never lose a runner's data.
+_COLUMNS = (
+    ("suggestions", sa.Column("decision_facts", sa.JSON(), nullable=True)),
+    ("suggestions", sa.Column("delivered_facts", sa.JSON(), nullable=True)),
+    ("sync_state", sa.Column("last_listed_at", sa.DateTime(timezone=True), nullable=True)),
+    ("sync_state", sa.Column("last_listed_found", sa.Integer(), nullable=True)),
+    ("sync_state", sa.Column("backfill_oldest", sa.Date(), nullable=True)),
+    ("activities", sa.Column("announced_at", sa.DateTime(timezone=True), nullable=True)),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("suggestions") as batch:
-        # The run's own decision facts (quota.churn): a block is PUT again only when they change.
-        batch.add_column(sa.Column("decision_facts", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("delivered_facts", sa.JSON(), nullable=True))
-    with op.batch_alter_table("sync_state") as batch:
-        batch.add_column(sa.Column("last_listed_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("last_listed_found", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("backfill_oldest", sa.Date(), nullable=True))
-    with op.batch_alter_table("activities") as batch:
-        batch.add_column(sa.Column("announced_at", sa.DateTime(timezone=True), nullable=True))
+    for table, column in _COLUMNS:
+        op.add_column(table, column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("activities") as batch:
-        batch.drop_column("announced_at")
-    with op.batch_alter_table("sync_state") as batch:
-        batch.drop_column("backfill_oldest")
-        batch.drop_column("last_listed_found")
-        batch.drop_column("last_listed_at")
-    with op.batch_alter_table("suggestions") as batch:
-        batch.drop_column("delivered_facts")
-        batch.drop_column("decision_facts")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table, column in reversed(_COLUMNS):
+        if sqlite:  # SQLite 3.35+ drops a plain column in place, no table rebuild
+            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column.name}"')
+        else:
+            op.drop_column(table, column.name)
