@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from tests.integration.conftest import ContextFactory, browser
 
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import SuggestionRow, SyncState
@@ -22,8 +23,6 @@ from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox, jobs, scheduling, subscription
 from strava_rehab.strava.events import EventPayload
 from strava_rehab.text.description_block import START
-
-from tests.integration.conftest import ContextFactory, browser
 
 LIST_PATH = "/api/v3/athlete/activities"
 SUBSCRIPTION_ID = 4242
@@ -253,3 +252,16 @@ def test_the_backfill_fetches_every_athletes_last_42_days_before_anyones_older_h
     with ctx.db.read() as session:
         states = session.scalars(select(SyncState)).all()
         assert {s.athlete_id for s in states if s.backfill_done} == set(ids)
+
+
+def test_status_says_each_athletes_sync_mode_and_why(
+    ctx: AppContext, sandbox: Sandbox, runner: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from strava_rehab.services import reports
+
+    modes = reports.install_status(ctx)["sync_modes"]
+    assert [(m["athlete_id"], m["mode"]) for m in modes] == [(runner, "reconcile")]
+    assert "webhooks healthy: daily reconciliation" in modes[0]["reason"]
+    subscription.save_subscription(ctx, None)
+    modes = reports.install_status(ctx)["sync_modes"]
+    assert modes[0]["mode"] != "reconcile" and modes[0]["reason"].startswith("no subscription")

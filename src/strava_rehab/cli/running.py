@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Annotated
 
 import typer
@@ -223,6 +224,9 @@ def webhook_unsubscribe(dry_run: DryRunOpt = False) -> None:
         say("There was no subscription.")
 
 
+MAX_MODE_LINES = 20
+
+
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
     """The install at a glance: athletes, Strava rate budget, inbox, outbox, worker health."""
@@ -269,6 +273,17 @@ def status(as_json: JsonOpt = False) -> None:
 
         for line in format_queue(queue):
             say(line)
+    modes = data["sync_modes"]
+    if modes:
+        say(f"sync modes ({len(modes)} athletes):")
+        for entry in modes[:MAX_MODE_LINES]:
+            due = entry["next_listing_at"]
+            when = f"next {due:%Y-%m-%d %H:%M} UTC" if due is not None else "not scheduled"
+            say(f"  {entry['athlete_id']}: {entry['mode']}, {when}: {entry['reason']}")
+        if len(modes) > MAX_MODE_LINES:
+            counts = Counter(entry["mode"] for entry in modes[MAX_MODE_LINES:])
+            rest = ", ".join(f"{n} {mode}" for mode, n in sorted(counts.items()))
+            say(f"  ... and {len(modes) - MAX_MODE_LINES} more ({rest}); --json lists all")
     ignored = data["webhook_ignored"]
     if ignored["unknown_athlete"] or ignored["other_subscription"]:
         say(

@@ -16,7 +16,7 @@ from strava_rehab.db import gateway
 from strava_rehab.db.models import Activity, SuggestionRow
 from strava_rehab.load import LoadReport, analyze
 from strava_rehab.redact import mask_subscription
-from strava_rehab.services import connect, inbox, subscription
+from strava_rehab.services import connect, inbox, scheduling, subscription
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
 from strava_rehab.worker import health_path
 
@@ -84,4 +84,14 @@ def install_status(ctx: AppContext) -> dict[str, Any]:
         "subscription": mask_subscription(subscription.stored_subscription(ctx)),
         "worker_health": health,
         "webhook_ignored": inbox.ignored_counts(ctx),
+        # Webhooks first, polling as the safety net: each athlete's next listing and why.
+        "sync_modes": [
+            {
+                "athlete_id": s.athlete_id,
+                "mode": s.mode,
+                "next_listing_at": s.due_at,
+                "reason": s.reason,
+            }
+            for s in scheduling.schedules(ctx, ctx.clock())
+        ],
     }
