@@ -275,7 +275,7 @@ def test_a_note_typed_after_the_upload_is_read_on_the_second_look(
     assert jobs.scheduled_sync(ctx).second_looks == [run_id]
     with ctx.db.transaction() as session:
         row = session.get(Activity, run_id)
-        assert row is not None and row.description == "left shin sore 4/10"
+        assert row is not None and (row.description or "").startswith("left shin sore 4/10")
     sandbox.advance_time(3600)
     assert jobs.scheduled_sync(ctx).second_looks == []  # and only one
 
