@@ -14,14 +14,16 @@ import re
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
-from babel.support import Translations
+from typing import TYPE_CHECKING
 
 from strava_rehab.content.locate import content_dir
 from strava_rehab.errors import UserFacingError, problem
+from strava_rehab.text.units import UnitSystem
+from strava_rehab.text.voice import Voice
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+    from babel.support import Translations
 
 # English is the msgid language; its catalogue exists so that every language is handled alike.
 AVAILABLE_LANGUAGES: tuple[str, ...] = ("en", "de")
@@ -56,6 +58,10 @@ def placeholders(text: str) -> set[str]:
 
 def read_catalogue(path: Path) -> Catalog:
     """The parsed and checked catalogue: placeholders kept, no fuzzy entry used silently."""
+    # Babel is imported here, not at the top: the settings import this module for its language
+    # list, and most commands never render a runner's text.
+    from babel.messages.pofile import PoFileError, read_po
+
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, abort_invalid=True)
@@ -86,6 +92,9 @@ def read_catalogue(path: Path) -> Catalog:
 
 @cache
 def _compiled(language: str, domain: str, directory: Path | None) -> Translations:
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
     catalog = read_catalogue(catalogue_path(language, domain, directory))
     buffer = BytesIO()
     # Fuzzy entries are a translator's guess: they stay English until someone confirms them.
@@ -112,3 +121,8 @@ def translations(
         # the msgids copied, for tools that want one file per language).
         return gettext.NullTranslations()
     return _compiled(language, domain, directory)
+
+
+def voice(language: str, units: UnitSystem = "metric") -> Voice:
+    """The runner's voice, with its catalogue loaded (the service layer's one way to get one)."""
+    return Voice(language=language, units=units, translations=translations(language))

@@ -12,7 +12,7 @@ from strava_rehab.rehab.library import CONVENTION_LABEL
 from strava_rehab.rehab.situation import Decision, Prescription
 from strava_rehab.text.voice import ENGLISH, N_, Voice
 
-MORE = "(more in your notifications)"
+MORE = N_("(more in your notifications)")
 # Words the decision stores as ids, translated where they are shown.
 TREND_WORDS = {"rising": N_("rising"), "steady": N_("steady"), "settling": N_("settling")}
 SIDE_WORDS = {"left": N_("left"), "right": N_("right"), "both": N_("both")}

@@ -12,7 +12,7 @@ from strava_rehab.pain import PainReport
 from strava_rehab.text.findings import finding_text
 from strava_rehab.text.voice import ENGLISH, N_, Voice
 
-DISCLAIMER = "Education, not a diagnosis: see a clinician for pain that persists or worsens."
+DISCLAIMER = N_("Education, not a diagnosis: see a clinician for pain that persists or worsens.")
 _TRENDS = {"rising": N_("rising"), "easing": N_("easing"), "steady": N_("steady")}
 
 

@@ -58,14 +58,10 @@ class Voice:
         return self._(_MONTHS[month - 1])
 
 
-# The months as msgids, for extraction.
-_ = N_
-MONTH_MSGIDS = tuple(
-    _(name)
-    for name in (
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    )
+# The months as msgids, for extraction (``_MONTHS`` is what is looked up).
+MONTH_MSGIDS = (
+    N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+    N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"),
 )  # fmt: skip
-del _
 
 ENGLISH = Voice()
