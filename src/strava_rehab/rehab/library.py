@@ -12,6 +12,7 @@ from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
 from strava_rehab.text.voice import N_
 
 EvidenceBasis = Literal["study", "convention"]

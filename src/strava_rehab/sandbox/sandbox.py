@@ -14,9 +14,9 @@ from typing import Any
 
 import requests
 
-from .athletes import check_measurement_preference
 from .activities import detail_payload, parse_instant
 from .api import API_PREFIX, handle_athlete_api, is_counted
+from .athletes import check_measurement_preference
 from .clock import SandboxClock
 from .config import SandboxConfig
 from .control import handle_control
