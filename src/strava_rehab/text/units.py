@@ -20,7 +20,7 @@ _LABELS: dict[UnitSystem, str] = {"metric": "km", "imperial": "mi"}
 
 
 @cache
-def _registry() -> pint.UnitRegistry:
+def _registry() -> pint.UnitRegistry[float]:
     import pint  # slow to import: most commands never format a distance
 
     return pint.UnitRegistry()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from strava_rehab.text.units import UnitSystem, distance, pace, speed, unit_label
 
+# Languages that write a decimal comma.
+_DECIMAL_COMMA = frozenset({"de", "es", "fr"})
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -40,14 +42,18 @@ class Voice:
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self.translations.ngettext(singular, plural, count)
 
+    def _number(self, text: str) -> str:
+        # German writes "14,0 km"; the unit label never holds a dot.
+        return text.replace(".", ",") if self.language in _DECIMAL_COMMA else text
+
     def distance(self, km: float, *, decimals: int = 1) -> str:
-        return distance(km, self.units, decimals=decimals)
+        return self._number(distance(km, self.units, decimals=decimals))
 
     def pace(self, seconds_per_km: float) -> str:
         return pace(seconds_per_km, self.units)
 
     def speed(self, km_per_hour: float) -> str:
-        return speed(km_per_hour, self.units)
+        return self._number(speed(km_per_hour, self.units))
 
     @property
     def unit(self) -> str:
