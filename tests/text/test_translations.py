@@ -18,6 +18,7 @@ from strava_rehab.content.translations import (
     CatalogueError,
     UnknownLanguage,
     catalogue_path,
+    check_catalogues,
     placeholders,
     translations,
 )
@@ -100,6 +101,15 @@ def test_a_broken_catalogue_is_one_error_naming_the_file(tmp_path: Path) -> None
     with pytest.raises(CatalogueError) as caught:
         translations("de", directory=folder)
     assert str(caught.value).startswith(f"{po}: not a valid .po file")
+
+
+def test_check_catalogues_reports_each_broken_file(tmp_path: Path) -> None:
+    assert check_catalogues() == []
+    folder = _copy_config(tmp_path)
+    po = catalogue_path("de", directory=folder)
+    po.write_text('msgid "Hi,"\nthis is not a po line\n', encoding="utf-8")
+    problems = check_catalogues(folder)
+    assert len(problems) == 1 and problems[0].startswith(f"{po}: ")
 
 
 def test_a_missing_catalogue_says_how_to_make_it(tmp_path: Path) -> None:

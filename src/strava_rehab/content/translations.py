@@ -126,3 +126,19 @@ def translations(
 def voice(language: str, units: UnitSystem = "metric") -> Voice:
     """The runner's voice, with its catalogue loaded (the service layer's one way to get one)."""
     return Voice(language=language, units=units, translations=translations(language))
+
+
+def check_catalogues(directory: Path | None = None) -> list[str]:
+    """Load every shipped catalogue now (for ``config check`` and a worker's start): the
+    problems, one per broken file, instead of a failure at the first runner's text."""
+    problems: list[str] = []
+    for language in AVAILABLE_LANGUAGES:
+        for domain in DOMAINS:
+            path = catalogue_path(language, domain, directory)
+            if not path.is_file():
+                continue  # a domain a language does not ship yet reads as English
+            try:
+                read_catalogue(path)
+            except CatalogueError as exc:
+                problems.append(str(exc))
+    return problems
