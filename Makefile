@@ -56,12 +56,13 @@ clean:
 # msgids arrive empty, changed ones fuzzy: both stay English until translated).
 LOCALE := config/locale
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header --no-wrap \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --no-wrap \
+		--project strava-rehab --copyright-holder "strava-rehab" \
 		-o $(LOCALE)/messages.pot src/strava_rehab
 	@for lang in en de; do \
 		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
 			$(BIN)/pybabel update -D messages -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang \
-				--no-wrap --omit-header --ignore-obsolete; \
+				--no-wrap --ignore-obsolete; \
 		else \
 			$(BIN)/pybabel init -D messages -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang \
 				--no-wrap; \
