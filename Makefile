@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: demo dashboard test lint format bench install clean help
+.PHONY: demo dashboard test lint format bench install clean help messages
 
 help:
 	@echo "make demo   - run the whole loop offline against the built-in Strava sandbox"
@@ -15,6 +15,7 @@ help:
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - run the benchmarks (prints figures)"
+	@echo "make messages - re-extract config/locale/messages.pot and update the .po catalogues"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -50,3 +51,20 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo
+
+# The gettext template from the sources, then every language's catalogue updated from it (new
+# msgids arrive empty, changed ones fuzzy: both stay English until translated).
+LOCALE := config/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --no-wrap \
+		--project strava-rehab --copyright-holder "strava-rehab" \
+		-o $(LOCALE)/messages.pot src/strava_rehab
+	@for lang in en de; do \
+		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update -D messages -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang \
+				--no-wrap --ignore-obsolete; \
+		else \
+			$(BIN)/pybabel init -D messages -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang \
+				--no-wrap; \
+		fi; \
+	done

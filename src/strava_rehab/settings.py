@@ -42,6 +42,7 @@ from pydantic_settings import (
 
 from strava_rehab.content.locate import ContentNotFoundError, content_dir
 from strava_rehab.content.toml_file import TomlFileError, read_toml
+from strava_rehab.content.translations import AVAILABLE_LANGUAGES
 from strava_rehab.content.vocabulary import available_languages
 from strava_rehab.errors import UserFacingError, entry_path
 from strava_rehab.load.model import LoadThresholds
@@ -186,6 +187,9 @@ class Settings(BaseSettings):
     pain_detect_languages: bool = True
     # The former single-language setting: pain_language = "de" means pain_languages = ["de"].
     pain_language: str | None = None
+    # The language of the text runners read (description block, notifications, digest) when a
+    # runner chose "auto" and their note is not clearly in another shipped language.
+    language: str = "en"
     http_timeout_s: float = Field(default=10.0, gt=0)
     http_max_retries: int = Field(default=3, ge=0, le=10)
     token_refresh_margin_s: int = Field(default=600, ge=0, le=3600)
@@ -207,6 +211,15 @@ class Settings(BaseSettings):
         for language in value:
             _check_language(language)
         return list(dict.fromkeys(value))
+
+    @field_validator("language")
+    @classmethod
+    def _known_output_language(cls, value: str) -> str:
+        if value not in AVAILABLE_LANGUAGES:
+            raise ValueError(
+                f"unknown language {value!r}; available languages: {', '.join(AVAILABLE_LANGUAGES)}"
+            )
+        return value
 
     @field_validator("pain_language")
     @classmethod

@@ -107,7 +107,7 @@ def test_rules_pointing_at_a_missing_protocol(copy: Path) -> None:
 
 
 def test_bad_finding_template(copy: Path) -> None:
-    _edit(copy / "rules.toml", "{reference:.1f} km).", "{referense:.1f} km).")
+    _edit(copy / "rules.toml", "({reference_distance}).", "({referense_distance}).")
     assert "rules.toml: findings.session_spike.reason" in _problems(copy)
 
 

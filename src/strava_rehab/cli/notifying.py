@@ -1,4 +1,5 @@
-"""Each athlete's own notification channels: set, show (masked), test, clear."""
+"""Each athlete's own notification channels (set, show masked, test, clear), and their own
+units and language (`athlete locale`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import typer
 from strava_rehab.cli import app, context
 from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete
 from strava_rehab.cli.output import listing, say
-from strava_rehab.services import channels
+from strava_rehab.services import channels, runner_locale
 from strava_rehab.services import connect as athletes
 
 notify_app = typer.Typer(
@@ -64,3 +65,36 @@ def notify_clear(athlete: AthleteOpt = None) -> None:
         say(f"athlete {athlete_id}: own channels removed; the install default applies")
     else:
         say(f"athlete {athlete_id} had no channels of their own; nothing changed")
+
+
+athlete_app = typer.Typer(help="One athlete's own settings.", no_args_is_help=True)
+app.add_typer(athlete_app, name="athlete")
+
+
+@athlete_app.command("locale")
+def athlete_locale(
+    athlete: AthleteOpt = None,
+    units: Annotated[
+        str | None,
+        typer.Option(help="auto (Strava's measurement preference), metric or imperial."),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="auto (the note's language, else the install's), en or de."),
+    ] = None,
+) -> None:
+    """Show or set the units and language of the athlete's descriptions and notifications."""
+    # Checked before the database is opened: a typo gets the accepted values, nothing else.
+    runner_locale.check_choices(units, language)
+    ctx = context()
+    athlete_id = one_athlete(ctx, athlete)
+    if units is None and language is None:
+        view = runner_locale.show_locale(ctx, athlete_id)
+    else:
+        view = runner_locale.set_locale(ctx, athlete_id, units=units, language=language)
+    strava = view.measurement_preference or "not read yet"
+    shown = view.language if view.language != "auto" else f"auto (else {view.default_language})"
+    say(
+        f"athlete {view.athlete_id}: units {view.units} -> {view.unit_system} "
+        f"(Strava: {strava}); language {shown}"
+    )

@@ -21,8 +21,8 @@ from strava_rehab.settings import Settings
 
 
 @cache
-def _library(directory: Path | None) -> Library:
-    return load_library(directory)
+def _library(directory: Path | None, language: str = "en") -> Library:
+    return load_library(directory, language)
 
 
 @cache
@@ -50,8 +50,9 @@ def _languages(preferred: tuple[str, ...], detect: bool) -> tuple[PainLanguages,
     return languages, hashlib.sha256(fingerprint.encode()).hexdigest()
 
 
-def library() -> Library:
-    return _library(None)
+def library(language: str = "en") -> Library:
+    """The library with its text in ``language`` (English where no overlay translates it)."""
+    return _library(None, language)
 
 
 def pain_languages(settings: Settings) -> PainLanguages:

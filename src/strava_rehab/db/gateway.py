@@ -37,6 +37,7 @@ from strava_rehab.load import Finding, RunSession
 from strava_rehab.notify.outbox import enqueue
 from strava_rehab.pain import PainReport
 from strava_rehab.rehab import Decision, ProtocolState
+from strava_rehab.text.units import UnitSystem
 
 # --- rows <-> models ------------------------------------------------------------------------------
 
@@ -1206,6 +1207,73 @@ def save_runner_choices(
         row.destination = choices.destination
         row.notification_url = choices.notification_url
         row.updated_at = now
+    return True
+
+
+UNIT_CHOICES = ("auto", "metric", "imperial")
+
+
+@dataclass(frozen=True)
+class RunnerLocale:
+    """How the runner's text is written: their own choices and what Strava says of them."""
+
+    units: str = "auto"  # "auto" | "metric" | "imperial"
+    language: str = "auto"  # "auto" | a language code
+    measurement_preference: str | None = None  # "meters" | "feet" (GET /athlete), None: unread
+
+    @property
+    def unit_system(self) -> UnitSystem:
+        """The runner's override, else Strava's preference; metric when neither is known."""
+        if self.units in ("metric", "imperial"):
+            return "imperial" if self.units == "imperial" else "metric"
+        return "imperial" if self.measurement_preference == "feet" else "metric"
+
+
+def runner_locale(db: Database, athlete_id: int) -> RunnerLocale:
+    """The one place that answers "in which units and language do we write to this runner"."""
+    with db.read() as session:
+        athlete = session.get(Athlete, athlete_id)
+        row = session.get(RunnerSettings, athlete_id)
+        preference = athlete.measurement_preference if athlete is not None else None
+        if row is None:
+            return RunnerLocale(measurement_preference=preference)
+        return RunnerLocale(row.units, row.language, preference)
+
+
+def save_runner_locale(
+    db: Database,
+    athlete_id: int,
+    now: datetime,
+    *,
+    units: str | None = None,
+    language: str | None = None,
+) -> bool:
+    """Set the runner's units and/or language (None keeps it); False when the athlete is gone."""
+    with db.transaction() as session:
+        if session.get(Athlete, athlete_id) is None:
+            return False
+        row = session.get(RunnerSettings, athlete_id)
+        if row is None:
+            row = RunnerSettings(athlete_id=athlete_id, write_back_paused=False)
+            row.destination = "both"
+            row.units = "auto"
+            row.language = "auto"
+            session.add(row)
+        if units is not None:
+            row.units = units
+        if language is not None:
+            row.language = language
+        row.updated_at = now
+    return True
+
+
+def set_measurement_preference(db: Database, athlete_id: int, preference: str | None) -> bool:
+    """Store Strava's ``measurement_preference``; True when it changed."""
+    with db.transaction() as session:
+        athlete = session.get(Athlete, athlete_id)
+        if athlete is None or athlete.measurement_preference == preference:
+            return False
+        athlete.measurement_preference = preference
     return True
 
 

@@ -94,6 +94,8 @@ class Athlete(Base):
     token_state: Mapped[str] = mapped_column(
         String(20), default="current", server_default="current"
     )
+    # Strava's units for this athlete ("meters" / "feet", GET /athlete); None until read.
+    measurement_preference: Mapped[str | None] = mapped_column(String(10))
 
 
 class Activity(Base):
@@ -356,6 +358,10 @@ class RunnerSettings(Base):
     destination: Mapped[str] = mapped_column(String(20), default="both")
     # Their own apprise URL, encrypted with the token vault (it works like a password).
     notification_url: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The runner's override of the text's units ("auto" = Strava's measurement preference) and
+    # language ("auto" = the note's language, else the install's ``language`` setting).
+    units: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")
+    language: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")
     updated_at: Mapped[datetime]
 
 

@@ -122,6 +122,19 @@ def note_languages(
     return chosen
 
 
+def note_language(text: str, vocabularies: Mapping[str, Vocabulary]) -> str | None:
+    """The one language the note is written in, when exactly one vocabulary on its own reads a
+    body region in it ("linkes Schienbein 4/10": de); None when none does, or several do."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    readers = [
+        language
+        for language, vocabulary in sorted(vocabularies.items())
+        if any(report.region is not None for report in read_note(text, vocabulary).reports)
+    ]
+    return readers[0] if len(readers) == 1 else None
+
+
 def read_note_multi(
     text: str,
     vocabularies: Mapping[str, Vocabulary],
@@ -162,6 +175,10 @@ class PainLanguages:
 
     def read(self, text: str) -> NoteReading:
         return read_note_multi(text, self.vocabularies, self.preferred, detect=self.detect)
+
+    def language_of(self, text: str) -> str | None:
+        """:func:`note_language` over every vocabulary loaded."""
+        return note_language(text, self.vocabularies)
 
     def region_of(self, name: str) -> str | None:
         """The one region a body word names in some vocabulary ("Schienbein", "espinilla",

@@ -17,7 +17,7 @@ from datetime import date
 
 from strava_rehab.load.model import Finding
 from strava_rehab.pain.model import PainReport
-from strava_rehab.rehab.library import Library, PhaseExercise, Protocol
+from strava_rehab.rehab.library import CONVENTION_LABEL, Library, PhaseExercise, Protocol
 from strava_rehab.rehab.load_findings import band_advice, finding_reason, spikes
 from strava_rehab.rehab.pain_monitoring import (
     PainReading,
@@ -31,6 +31,7 @@ from strava_rehab.rehab.pain_monitoring import (
 from strava_rehab.rehab.policy import RehabPolicy
 from strava_rehab.rehab.red_flags import RedFlags, screen
 from strava_rehab.rehab.situation import Decision, Prescription, ProtocolState, Situation
+from strava_rehab.text.voice import ENGLISH, N_, Voice
 
 _DOI = re.compile(r"10\.\d{4,9}/[^\s,;)]+")
 # Evidence items on the public line (it has to stay short).
@@ -48,6 +49,7 @@ class _Day:
     load_reasons: list[str]
     load_lines: list[str]
     extra_reasons: list[str]  # unknown words, other regions: mentioned whatever we decide
+    voice: Voice = ENGLISH
 
     @property
     def today(self) -> date:
@@ -67,10 +69,17 @@ _DEFAULT_POLICY = RehabPolicy()
 
 
 def decide(
-    situation: Situation, library: Library, policy: RehabPolicy = _DEFAULT_POLICY
+    situation: Situation,
+    library: Library,
+    policy: RehabPolicy = _DEFAULT_POLICY,
+    voice: Voice = ENGLISH,
 ) -> Decision:
-    """The suggestion for this run or day. Pure: no I/O, no clock."""
-    decision = _decide(situation, library, policy)
+    """The suggestion for this run or day. Pure: no I/O, no clock.
+
+    ``library`` carries the content in the runner's language (``load_library(language=...)``);
+    ``voice`` words the sentences the rules build themselves and formats distances.
+    """
+    decision = _decide(situation, library, policy, voice)
     return decision.model_copy(
         update={
             "evidence": _evidence(decision, situation, library, policy),
@@ -120,24 +129,25 @@ def _site_cautions(decision: Decision, situation: Situation, library: Library) -
     return [site.caution for site in library.rules.high_risk_sites if site.region in regions]
 
 
-def _decide(situation: Situation, library: Library, policy: RehabPolicy) -> Decision:
+def _decide(situation: Situation, library: Library, policy: RehabPolicy, voice: Voice) -> Decision:
     found = spikes(situation.findings, policy)
     day = _Day(
         situation=situation,
         library=library,
         policy=policy,
         spikes=found,
-        load_reasons=[finding_reason(finding, library.rules) for finding in found],
+        load_reasons=[finding_reason(finding, library.rules, voice) for finding in found],
         load_lines=band_advice(found, library.rules),
         extra_reasons=_unknown_words(situation.pain_today, library),
+        voice=voice,
     )
-    flags = screen(situation.pain_today, library, policy, situation.recent_weekly_km)
+    flags = screen(situation.pain_today, library, policy, situation.recent_weekly_km, voice)
     if flags is not None:
         return _see_clinician(day, flags)
     hurting = [r for r in situation.pain_today if not r.negated and r.region is not None]
     if hurting:
         primary = max(hurting, key=lambda r: _severity_rank(r, library, hurting))
-        day.extra_reasons.extend(_also_noted(primary, hurting, library))
+        day.extra_reasons.extend(_also_noted(primary, hurting, library, voice))
         protocol_id = library.protocol_for(primary.region or "")
         if protocol_id is None:
             return _no_protocol(day, primary)
@@ -173,10 +183,14 @@ def _severity_rank(
     return (score, has_protocol, -reports.index(report))
 
 
-def _also_noted(primary: PainReport, hurting: list[PainReport], library: Library) -> list[str]:
+def _also_noted(
+    primary: PainReport, hurting: list[PainReport], library: Library, voice: Voice
+) -> list[str]:
     return [
-        f"Also noted: {describe_pain(r, library.region_name(r.region or ''))}; "
-        "today's suggestion is for the worst one. Mention it again if it persists."
+        voice._(
+            "Also noted: {pain}; today's suggestion is for the worst one. "
+            "Mention it again if it persists."
+        ).format(pain=describe_pain(r, library.region_name(r.region or ""), voice))
         for r in hurting
         if r is not primary
     ]
@@ -276,7 +290,7 @@ def _no_protocol(day: _Day, report: PainReport) -> Decision:
     return Decision(
         kind="load_advice",
         reasons=[
-            _pain_reason(report, name, reading),
+            _pain_reason(report, name, reading, day.voice),
             rules.no_protocol.replace("{region}", name),
             *day.load_reasons,
             *day.extra_reasons,
@@ -317,8 +331,10 @@ def _prevention(day: _Day, *, with_exercises: bool) -> Decision:
     reasons = [*day.load_reasons, *day.extra_reasons]
     if with_exercises and recently_shown and state is not None and state.last_full_on:
         reasons.append(
-            f"Prevention exercises were shown on {state.last_full_on.isoformat()}; "
-            "keep doing them (not repeated within the cooldown)."
+            day.voice._(
+                "Prevention exercises were shown on {date}; "
+                "keep doing them (not repeated within the cooldown)."
+            ).format(date=state.last_full_on.isoformat())
         )
     exercise_ids = [item.id for item in phase.exercises]
     next_state = None
@@ -338,7 +354,9 @@ def _prevention(day: _Day, *, with_exercises: bool) -> Decision:
         phase=1,
         phase_name=phase.name,
         phase_count=len(protocol.phases),
-        exercises=_prescribe(day.library, phase.exercises, option=False) if show else [],
+        exercises=(
+            _prescribe(day.library, phase.exercises, option=False, voice=day.voice) if show else []
+        ),
         reasons=reasons,
         public_reasons=list(day.load_reasons),
         load_advice=_unique([*day.load_lines, *protocol.load_advice, *phase.load_advice]),
@@ -361,6 +379,7 @@ def _follow(
     """Start, hold, progress or step back in a protocol, and say why."""
     library, policy, today = day.library, day.policy, day.today
     rules = library.rules
+    _ = day.voice._
     protocol = library.protocols[protocol_id]
     regions = {report.region} if report is not None and report.region else set(protocol.regions)
     earlier = _history(day, regions)
@@ -371,14 +390,18 @@ def _follow(
     region_name = None
     if report is not None and report.region is not None:
         region_name = library.region_name(report.region)
-        reasons.append(_pain_reason(report, region_name, reading))
+        reasons.append(_pain_reason(report, region_name, reading, day.voice))
     else:
-        reasons.append("No pain mentioned today; carrying on with your current programme.")
+        reasons.append(_("No pain mentioned today; carrying on with your current programme."))
 
     if state is None:
         phase = 1
         changed = True
-        reasons.append(f"Starting the {protocol.name} at phase 1 of {count}.")
+        reasons.append(
+            _("Starting the {programme} at phase 1 of {count}.").format(
+                programme=protocol.name, count=count
+            )
+        )
     else:
         current = min(state.phase, count)
         phase, step_reason = _step(day, protocol, state, current, reading, report, earlier)
@@ -395,8 +418,10 @@ def _follow(
     )
     if cooling and state is not None and state.last_full_on is not None:
         reasons.append(
-            f"Full plan shown on {state.last_full_on.isoformat()}; it is repeated after "
-            f"{policy.cooldown_days} days or when the phase changes."
+            _(
+                "Full plan shown on {date}; it is repeated after {days} days or when the phase "
+                "changes."
+            ).format(date=state.last_full_on.isoformat(), days=policy.cooldown_days)
         )
     the_phase = protocol.phases[phase - 1]
     pain_lines = _pain_lines(day, acceptable=not problem)
@@ -429,8 +454,17 @@ def _follow(
             ]
         )
     exercises = [
-        *_prescribe(library, the_phase.exercises, option=False, protocol=protocol, week=week),
-        *_prescribe(library, the_phase.options, option=True, protocol=protocol, week=week),
+        *_prescribe(
+            library,
+            the_phase.exercises,
+            option=False,
+            protocol=protocol,
+            week=week,
+            voice=day.voice,
+        ),
+        *_prescribe(
+            library, the_phase.options, option=True, protocol=protocol, week=week, voice=day.voice
+        ),
     ]
     used = [item.id for item in (*the_phase.exercises, *the_phase.options)]
     score = reading.score if report is not None else None
@@ -476,19 +510,22 @@ def _step(
 ) -> tuple[int, str | None]:
     """The phase after today, and the sentence that explains a move (or a hold)."""
     count = len(protocol.phases)
+    _ = day.voice._
     if report is None:
         # A run with no note is no evidence that pain settled, nor that it flared.
-        return current, (
+        return current, _(
             "No pain logged for this run: no evidence that pain settled or flared, so the phase "
             "neither moves on nor steps back."
         )
     if not reading.acceptable:
         back = max(1, current - 1)
         usual = protocol.morning_symptom and report.timing == "next_morning"
-        why = _problem_words(reading, day.policy, usual_morning=usual)
+        why = _problem_words(reading, day.policy, usual_morning=usual, voice=day.voice)
         if back < current:
-            return back, f"{why}: stepping back to phase {back} of {count}."
-        return back, f"{why}: staying at phase 1 and reducing load."
+            return back, _("{why}: stepping back to phase {phase} of {count}.").format(
+                why=why, phase=back, count=count
+            )
+        return back, _("{why}: staying at phase 1 and reducing load.").format(why=why)
     phase = protocol.phases[current - 1]
     since = state.phase_since
     entries = [_as_calm_evidence(e, protocol) for e in earlier if e.local_date >= since]
@@ -500,13 +537,13 @@ def _step(
     if met is None or not old_enough:
         return current, None
     if current == count:
-        return current, (
-            f"Pain has settled ({phase.exit}); you have reached the last phase: keep the "
+        return current, _(
+            "Pain has settled ({exit}); you have reached the last phase: keep the "
             "exercises going twice a week as prevention."
-        )
-    return current + 1, (
-        f"Pain has settled ({phase.exit}): moving on to phase {current + 1} of {count}."
-    )
+        ).format(exit=phase.exit)
+    return current + 1, _(
+        "Pain has settled ({exit}): moving on to phase {phase} of {count}."
+    ).format(exit=phase.exit, phase=current + 1, count=count)
 
 
 def _as_calm_evidence(entry: ScoredEntry, protocol: Protocol) -> ScoredEntry:
@@ -517,36 +554,58 @@ def _as_calm_evidence(entry: ScoredEntry, protocol: Protocol) -> ScoredEntry:
     return entry
 
 
-def _problem_words(reading: PainReading, policy: RehabPolicy, *, usual_morning: bool) -> str:
+def _problem_words(
+    reading: PainReading, policy: RehabPolicy, *, usual_morning: bool, voice: Voice
+) -> str:
+    _ = voice._
     if (
         usual_morning
         and not reading.settled
         and reading.baseline is not None
         and reading.score is not None
     ):
-        return (
-            f"Morning pain is higher than on earlier mornings ({reading.score:g}/10 vs "
-            f"{reading.baseline:.1f}/10), so it has not settled by the next morning"
-        )
+        return _(
+            "Morning pain is higher than on earlier mornings ({score}/10 vs "
+            "{baseline}/10), so it has not settled by the next morning"
+        ).format(score=f"{reading.score:g}", baseline=f"{reading.baseline:.1f}")
     if not reading.settled:
-        return "Pain had not settled by the next morning"
+        return _("Pain had not settled by the next morning")
     if reading.rising and reading.baseline is not None and reading.score is not None:
-        return (
-            f"Pain is rising ({reading.score:g}/10 vs {reading.baseline:.1f}/10 recently; "
-            f"a rise of {policy.rise_points:g} points or {policy.rise_fraction:.0%} is real)"
+        return _(
+            "Pain is rising ({score}/10 vs {baseline}/10 recently; "
+            "a rise of {points} points or {fraction} is real)"
+        ).format(
+            score=f"{reading.score:g}",
+            baseline=f"{reading.baseline:.1f}",
+            points=f"{policy.rise_points:g}",
+            fraction=f"{policy.rise_fraction:.0%}",
         )
     if reading.rising:
-        return "Pain is getting worse"
-    return f"Pain is above {policy.acceptable_pain:g}/10"
+        return _("Pain is getting worse")
+    return _("Pain is above {limit}/10").format(limit=f"{policy.acceptable_pain:g}")
 
 
-def _pain_reason(report: PainReport, region_name: str, reading: PainReading) -> str:
-    text = describe_pain(report, region_name)
+# The pain model's trend and the note's own comparison, as words.
+_TRENDS = {"rising": N_("rising"), "steady": N_("steady"), "settling": N_("settling")}
+_THAN_BEFORE = {
+    "better": N_("better than before"),
+    "same": N_("same than before"),
+    "worse": N_("worse than before"),
+}
+
+
+def _pain_reason(
+    report: PainReport, region_name: str, reading: PainReading, voice: Voice = ENGLISH
+) -> str:
+    _ = voice._
+    text = describe_pain(report, region_name, voice)
     text = text[0].upper() + text[1:]
     if reading.baseline is not None and not report.negated:
-        text += f" (recent average {reading.baseline:.1f}/10, {reading.trend})"
+        text += _(" (recent average {baseline}/10, {trend})").format(
+            baseline=f"{reading.baseline:.1f}", trend=_(_TRENDS[reading.trend])
+        )
     elif report.trend is not None:
-        text += f" ({report.trend} than before)"
+        text += f" ({_(_THAN_BEFORE[report.trend])})"
     return text + "."
 
 
@@ -585,6 +644,7 @@ def _prescribe(
     option: bool,
     protocol: Protocol | None = None,
     week: int = 1,
+    voice: Voice = ENGLISH,
 ) -> list[Prescription]:
     out: list[Prescription] = []
     for item in items:
@@ -604,7 +664,7 @@ def _prescribe(
                 reps=dose.reps,
                 hold_s=dose.hold_s,
                 frequency=dose.frequency,
-                dose=dose.describe(),
+                dose=_describe(dose.text, dose.basis, voice),
                 dose_basis=dose.basis,
                 cues=list(exercise.cues),
                 progression=exercise.progression,
@@ -615,6 +675,11 @@ def _prescribe(
             )
         )
     return out
+
+
+def _describe(text: str, basis: str, voice: Voice) -> str:
+    # ``Dose.describe`` in the runner's language: the label is the catalogue's.
+    return f"{text} ({voice._(CONVENTION_LABEL)})" if basis == "convention" else text
 
 
 def _pain_lines(day: _Day, *, acceptable: bool) -> list[str]:

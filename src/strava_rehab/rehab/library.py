@@ -13,9 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from strava_rehab.text.voice import N_
+
 EvidenceBasis = Literal["study", "convention"]
 # How a convention-based dose is labelled wherever a runner reads it.
-CONVENTION_LABEL = "dose: clinical convention"
+CONVENTION_LABEL = N_("dose: clinical convention")
 ProtocolKind = Literal["rehab", "caution", "prevention"]
 ExerciseKind = Literal["strength", "isometric", "stretch", "balance"]
 EntryId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]

@@ -21,7 +21,7 @@ PROTOCOLS_FILE = "protocols.toml"
 RULES_FILE = "rules.toml"
 
 # The fields a finding template may use (see ``load_findings.finding_reason``).
-_TEMPLATE_FIELDS = {"value", "reference", "ratio", "pct"}
+_TEMPLATE_FIELDS = {"value", "reference", "distance", "reference_distance", "ratio", "pct"}
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -189,7 +189,14 @@ def _check_rules(
 def _template_problem(template: str) -> str | None:
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-        template.format(value=1.0, reference=1.0, ratio=1.0, pct=1.0)
+        template.format(
+            value=1.0,
+            reference=1.0,
+            distance="1.0 km",
+            reference_distance="1.0 km",
+            ratio=1.0,
+            pct=1.0,
+        )
     except (ValueError, IndexError, KeyError) as exc:
         return f"bad template: {exc}"
     unknown = fields - _TEMPLATE_FIELDS

@@ -19,14 +19,16 @@ from strava_rehab.pain.model import PainReport
 from strava_rehab.rehab.library import ExitRule
 from strava_rehab.rehab.policy import RehabPolicy
 from strava_rehab.rehab.situation import PainEntry, PainTrend
+from strava_rehab.text.voice import ENGLISH, N_, Voice
 
 _TIMING_WORDS = {
-    "during": "during the run",
-    "after": "after the run",
-    "next_morning": "the next morning",
-    "at_rest": "at rest",
-    "at_night": "at night",
+    "during": N_("during the run"),
+    "after": N_("after the run"),
+    "next_morning": N_("the next morning"),
+    "at_rest": N_("at rest"),
+    "at_night": N_("at night"),
 }
+_SIDE_WORDS = {"left": N_("left"), "right": N_("right"), "both": N_("both")}
 
 
 @dataclass(frozen=True)
@@ -137,18 +139,21 @@ def exit_met(rule: ExitRule, entries: list[ScoredEntry], today: date) -> bool:
     return (today - calm[-1].local_date).days >= rule.min_days
 
 
-def describe_pain(report: PainReport, region_name: str) -> str:
+def describe_pain(report: PainReport, region_name: str, voice: Voice = ENGLISH) -> str:
     """ "left shin pain 4/10 during the run" — private wording, with the score."""
+    _ = voice._
     if report.side == "both":
-        text = f"{region_name} pain (both sides)"
+        text = _("{region} pain (both sides)").format(region=region_name)
     elif report.side is not None:
-        text = f"{report.side} {region_name} pain"
+        text = _("{side} {region} pain").format(
+            side=_(_SIDE_WORDS[report.side]), region=region_name
+        )
     else:
-        text = f"{region_name} pain"
+        text = _("{region} pain").format(region=region_name)
     if report.negated:
-        return f"no {text}"
+        return _("no {pain}").format(pain=text)
     if report.score is not None:
         text += f" {report.score:g}/10"
     if report.timing is not None:
-        text += f" {_TIMING_WORDS[report.timing]}"
+        text += f" {_(_TIMING_WORDS[report.timing])}"
     return text

@@ -14,6 +14,7 @@ from strava_rehab.pain.model import PainReport
 from strava_rehab.rehab.library import Library
 from strava_rehab.rehab.pain_monitoring import describe_pain
 from strava_rehab.rehab.policy import RehabPolicy
+from strava_rehab.text.voice import ENGLISH, Voice
 
 # Timing that is itself a warning sign, as the red-flag id it stands for.
 _TIMING_FLAGS = {"at_rest": "rest_pain", "at_night": "night_pain"}
@@ -31,6 +32,7 @@ def screen(
     library: Library,
     policy: RehabPolicy,
     weekly_km: float | None = None,
+    voice: Voice = ENGLISH,
 ) -> RedFlags | None:
     """The red flags in today's reports, or None. A "no pain" report raises none.
 
@@ -45,13 +47,18 @@ def screen(
     for report in reports:
         if report.negated:
             continue
-        where = _where(report, library)
+        where = _where(report, library, voice)
         found = _flags_of(report)
-        mine = [f"{where}: {rules.red_flags.get(flag, _unknown_flag(flag))}" for flag in found]
+        mine = [
+            f"{where}: {rules.red_flags.get(flag, _unknown_flag(flag, voice))}" for flag in found
+        ]
         if report.score is not None and report.score >= policy.red_flag_score:
             mine.append(
-                f"{where}: pain of {report.score:g}/10 is too much to train through "
-                f"(we treat {policy.red_flag_score:g}/10 or more as a warning sign)"
+                f"{where}: "
+                + voice._(
+                    "pain of {score}/10 is too much to train through "
+                    "(we treat {limit}/10 or more as a warning sign)"
+                ).format(score=f"{report.score:g}", limit=f"{policy.red_flag_score:g}")
             )
         worsening = report.trend == "worse" or "worsening_during_run" in found
         worse_here = [
@@ -61,7 +68,7 @@ def screen(
         ]
         mine.extend(worse_here)
         high_risk = [
-            f"{where}: {site.reason.replace('{km}', f'{weekly_km:.0f}')}"
+            f"{where}: {_weekly(site.reason, weekly_km, voice)}"
             for site in rules.high_risk_sites
             if weekly_km is not None
             and report.region == site.region
@@ -92,13 +99,20 @@ def _flags_of(report: PainReport) -> list[str]:
     return flags
 
 
-def _unknown_flag(flag: str) -> str:
+def _weekly(reason: str, weekly_km: float, voice: Voice) -> str:
+    # The content says "{km} km a week"; a runner in miles reads "25 mi a week".
+    return reason.replace("{km} km", voice.distance(weekly_km, decimals=0)).replace(
+        "{km}", f"{weekly_km:.0f}"
+    )
+
+
+def _unknown_flag(flag: str, voice: Voice) -> str:
     # A flag id the library does not describe is still a warning sign: never drop it.
-    return f"warning sign '{flag}'"
+    return voice._("warning sign '{flag}'").format(flag=flag)
 
 
-def _where(report: PainReport, library: Library) -> str:
+def _where(report: PainReport, library: Library, voice: Voice) -> str:
     if report.region is None:
-        return "Pain (body part not recognised)"
-    text = describe_pain(report, library.region_name(report.region))
+        return voice._("Pain (body part not recognised)")
+    text = describe_pain(report, library.region_name(report.region), voice)
     return text[0].upper() + text[1:]

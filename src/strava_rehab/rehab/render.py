@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from strava_rehab.rehab.library import CONVENTION_LABEL
 from strava_rehab.rehab.situation import Decision, Prescription
+from strava_rehab.text.voice import ENGLISH, N_, Voice
 
-MORE = "(more in your notifications)"
+MORE = N_("(more in your notifications)")
+# Words the decision stores as ids, translated where they are shown.
+TREND_WORDS = {"rising": N_("rising"), "steady": N_("steady"), "settling": N_("settling")}
+SIDE_WORDS = {"left": N_("left"), "right": N_("right"), "both": N_("both")}
 # The decision orders its load advice by importance; the public block keeps it short.
 PUBLIC_LOAD_LINES = 2
 _BULLET = "• "
@@ -23,72 +27,102 @@ def render_public(
     show_condition: bool = False,
     show_score: bool = False,
     max_chars: int = 900,
+    voice: Voice = ENGLISH,
 ) -> str:
     """Plain text of at most ``max_chars``; "" when there is nothing to say."""
     if decision.kind == "none":
         return ""
-    body = _public_body(decision, show_condition=show_condition, show_score=show_score)
-    return _fit(body, decision.disclaimer, max_chars, evidence=_evidence_line(decision))
+    body = _public_body(decision, show_condition=show_condition, show_score=show_score, v=voice)
+    return _fit(
+        body,
+        decision.disclaimer,
+        max_chars,
+        evidence=_evidence_line(decision, voice),
+        more=voice._(MORE),
+    )
 
 
-def _evidence_line(decision: Decision) -> str | None:
+def trend_word(trend: str | None, voice: Voice) -> str:
+    return voice._(TREND_WORDS[trend]) if trend in TREND_WORDS else (trend or "")
+
+
+def _evidence_line(decision: Decision, voice: Voice) -> str | None:
     """One short line: authors, year and journal of the main sources (no titles: a title can
     name the condition, which the public block keeps private by default)."""
     if not decision.evidence:
         return None
-    return "Evidence: " + "; ".join(decision.evidence)
+    return voice._("Evidence: ") + "; ".join(decision.evidence)
 
 
-def _public_body(decision: Decision, *, show_condition: bool, show_score: bool) -> list[str]:
-    lines: list[str] = [_public_heading(decision, show_condition=show_condition)]
+def _public_body(
+    decision: Decision, *, show_condition: bool, show_score: bool, v: Voice
+) -> list[str]:
+    _ = v._
+    lines: list[str] = [_public_heading(decision, show_condition=show_condition, v=v)]
     if show_score and decision.score is not None:
-        trend = f" ({decision.trend})" if decision.trend else ""
+        trend = f" ({trend_word(decision.trend, v)})" if decision.trend else ""
         where = f"{decision.region_name} " if show_condition and decision.region_name else ""
-        lines.append(f"Pain today: {where}{decision.score:g}/10{trend}")
+        lines.append(_("Pain today: ") + f"{where}{decision.score:g}/10{trend}")
     if decision.kind == "see_clinician":
         if show_condition:
             lines.extend(_BULLET + line for line in decision.load_advice)
         return lines
     lines.extend(decision.public_reasons)
-    lines.extend(f"Load: {line}" for line in decision.load_advice[:PUBLIC_LOAD_LINES])
+    lines.extend(_("Load: ") + line for line in decision.load_advice[:PUBLIC_LOAD_LINES])
     if decision.exercises and decision.kind != "continue":
         marked = any(item.dose_basis == "convention" for item in decision.exercises)
-        lines.append(f"Exercises (* {CONVENTION_LABEL}):" if marked else "Exercises:")
-        lines.extend(_BULLET + _short(item) for item in decision.exercises)
-    lines.extend(f"Avoid: {line}" for line in decision.avoid if decision.kind != "continue")
+        label = _(CONVENTION_LABEL)
+        lines.append(_("Exercises (* {label}):").format(label=label) if marked else _("Exercises:"))
+        lines.extend(_BULLET + _short(item, v) for item in decision.exercises)
+    lines.extend(_("Avoid: ") + line for line in decision.avoid if decision.kind != "continue")
     return lines
 
 
-def _public_heading(decision: Decision, *, show_condition: bool) -> str:
+def _public_heading(decision: Decision, *, show_condition: bool, v: Voice) -> str:
+    _ = v._
     label = decision.protocol_name if show_condition and decision.protocol_name else None
     if decision.kind == "see_clinician":
-        text = (
+        text = _(
             "Warning sign in today's pain note: stop running and get it checked by a "
             "clinician before your next run."
         )
         return f"{decision.condition}. {text}" if show_condition and decision.condition else text
     if decision.kind == "continue":
-        return (
-            f"Continue: {label or 'your rehab programme'} phase {decision.phase}"
-            f" — {decision.phase_name}. Same exercises as last time."
+        return _(
+            "Continue: {programme} phase {phase} — {phase_name}. Same exercises as last time."
+        ).format(
+            programme=label or _("your rehab programme"),
+            phase=decision.phase,
+            phase_name=decision.phase_name,
         )
     if decision.kind == "rehab":
-        return (
-            f"{label or 'Rehab suggestion'}: phase {decision.phase} of {decision.phase_count}"
-            f" — {decision.phase_name}"
+        return _("{programme}: phase {phase} of {count} — {phase_name}").format(
+            programme=label or _("Rehab suggestion"),
+            phase=decision.phase,
+            count=decision.phase_count,
+            phase_name=decision.phase_name,
         )
-    return "Load check" if label is None else f"Load check — {label}"
+    return (
+        _("Load check") if label is None else _("Load check — {programme}").format(programme=label)
+    )
 
 
-def _short(item: Prescription) -> str:
+def _short(item: Prescription, v: Voice) -> str:
     # The public block marks convention doses with "*" (one footnote) to stay short.
-    prefix = "Or instead: " if item.option else ""
+    prefix = v._("Or instead: ") if item.option else ""
     mark = "*" if item.dose_basis == "convention" else ""
-    dose = item.dose.removesuffix(f" ({CONVENTION_LABEL})")
+    dose = item.dose.removesuffix(f" ({v._(CONVENTION_LABEL)})")
     return f"{prefix}{item.name}: {dose}{mark}"
 
 
-def _fit(body: list[str], disclaimer: str, max_chars: int, *, evidence: str | None = None) -> str:
+def _fit(
+    body: list[str],
+    disclaimer: str,
+    max_chars: int,
+    *,
+    evidence: str | None = None,
+    more: str = MORE,
+) -> str:
     """Whole lines only; when some are dropped, say where the rest is. Never over the cap.
 
     The evidence line stays with the disclaimer at the end; it is the first thing dropped when
@@ -99,7 +133,7 @@ def _fit(body: list[str], disclaimer: str, max_chars: int, *, evidence: str | No
         with_evidence = [evidence, *tail]
         if (
             len("\n".join([*body, *with_evidence])) <= max_chars
-            or len("\n".join([MORE, *with_evidence])) <= max_chars // 2
+            or len("\n".join([more, *with_evidence])) <= max_chars // 2
         ):
             tail = with_evidence
     full = "\n".join([*body, *tail])
@@ -107,12 +141,12 @@ def _fit(body: list[str], disclaimer: str, max_chars: int, *, evidence: str | No
         return full
     kept: list[str] = []
     for line in body:
-        if len("\n".join([*kept, line, MORE, *tail])) > max_chars:
+        if len("\n".join([*kept, line, more, *tail])) > max_chars:
             break
         kept.append(line)
     while kept and kept[-1].endswith(":"):
         kept.pop()  # a heading with nothing under it
-    text = "\n".join([*kept, MORE, *tail])
+    text = "\n".join([*kept, more, *tail])
     if len(text) <= max_chars:
         return text
     # A cap too small for even the disclaimer: cut the text at a word boundary.
@@ -129,54 +163,73 @@ def _cut_words(text: str, max_chars: int) -> str:
     return cut[:space].rstrip() if space > 0 else ""
 
 
-def render_private(decision: Decision) -> str:
+def render_private(decision: Decision, voice: Voice = ENGLISH) -> str:
     """Everything, for the runner's own notification: condition, score, reasons, full doses."""
-    lines: list[str] = [_private_heading(decision)]
+    _ = voice._
+    lines: list[str] = [_private_heading(decision, voice)]
     if decision.condition:
-        lines.append(f"Possible condition: {decision.condition} (not a diagnosis)")
+        lines.append(
+            _("Possible condition: {condition} (not a diagnosis)").format(
+                condition=decision.condition
+            )
+        )
     if decision.region_name or decision.score is not None:
-        where = " ".join(part for part in (decision.side, decision.region_name) if part)
-        lines.append("Pain: " + ", ".join(part for part in (where, _score(decision)) if part))
+        where = decision.region_name or ""
+        if decision.side and decision.region_name:
+            where = _("{side} {region}").format(
+                side=_(SIDE_WORDS[decision.side]), region=decision.region_name
+            )
+        elif decision.side:
+            where = _(SIDE_WORDS[decision.side])
+        lines.append(_("Pain: ") + ", ".join(part for part in (where, _score(decision)) if part))
     if decision.trend:
-        lines.append(f"Trend: {decision.trend}")
+        lines.append(_("Trend: ") + trend_word(decision.trend, voice))
     if decision.protocol_name and decision.phase is not None:
         lines.append(
-            f"Programme: {decision.protocol_name}, phase {decision.phase} of "
-            f"{decision.phase_count} ({decision.phase_name})"
+            _("Programme: {programme}, phase {phase} of {count} ({phase_name})").format(
+                programme=decision.protocol_name,
+                phase=decision.phase,
+                count=decision.phase_count,
+                phase_name=decision.phase_name,
+            )
         )
-    _section(lines, "Why:", decision.reasons)
-    _section(lines, "Load:", decision.load_advice)
+    _section(lines, _("Why:"), decision.reasons)
+    _section(lines, _("Load:"), decision.load_advice)
     main = [item for item in decision.exercises if not item.option]
     options = [item for item in decision.exercises if item.option]
     if main:
-        lines.append("Exercises:")
+        lines.append(_("Exercises:"))
         for item in main:
-            lines.extend(_full(item))
+            lines.extend(_full(item, voice))
     if options:
-        lines.append("Or instead:")
+        lines.append(_("Or instead:"))
         for item in options:
-            lines.extend(_full(item))
-    _section(lines, "Avoid:", decision.avoid)
-    _section(lines, "Cautions:", decision.cautions)
+            lines.extend(_full(item, voice))
+    _section(lines, _("Avoid:"), decision.avoid)
+    _section(lines, _("Cautions:"), decision.cautions)
     if decision.unread:
-        _section(lines, "Not understood in your note:", [f"'{text}'" for text in decision.unread])
+        _section(
+            lines, _("Not understood in your note:"), [f"'{text}'" for text in decision.unread]
+        )
         if decision.unread_help:
             lines.append(decision.unread_help)
-    _section(lines, "Sources:", decision.sources)
+    _section(lines, _("Sources:"), decision.sources)
     if decision.disclaimer:
         lines.append(decision.disclaimer)
     return "\n".join(lines)
 
 
-def _private_heading(decision: Decision) -> str:
+def _private_heading(decision: Decision, voice: Voice) -> str:
+    _ = voice._
+    if decision.kind == "continue":
+        return _("Continue: {programme} phase {phase} — {phase_name}").format(
+            programme=decision.protocol_name, phase=decision.phase, phase_name=decision.phase_name
+        )
     return {
-        "none": "Nothing to suggest today.",
-        "load_advice": "Load check",
-        "rehab": "Rehab suggestion",
-        "continue": (
-            f"Continue: {decision.protocol_name} phase {decision.phase} — {decision.phase_name}"
-        ),
-        "see_clinician": "Stop running and see a clinician",
+        "none": _("Nothing to suggest today."),
+        "load_advice": _("Load check"),
+        "rehab": _("Rehab suggestion"),
+        "see_clinician": _("Stop running and see a clinician"),
     }[decision.kind]
 
 
@@ -190,11 +243,12 @@ def _section(lines: list[str], title: str, items: list[str]) -> None:
         lines.extend(f"- {item}" for item in items)
 
 
-def _full(item: Prescription) -> list[str]:
+def _full(item: Prescription, voice: Voice) -> list[str]:
+    _ = voice._
     out = [f"- {item.name} ({item.target}): {item.dose}"]
-    out.append("  How: " + " ".join(item.cues))
-    out.append(f"  Easier: {item.regression}")
-    out.append(f"  Harder: {item.progression}")
-    out.extend(f"  Caution: {text}" for text in item.cautions)
-    out.append(f"  Source: {item.source}")
+    out.append("  " + _("How: ") + " ".join(item.cues))
+    out.append("  " + _("Easier: ") + item.regression)
+    out.append("  " + _("Harder: ") + item.progression)
+    out.extend("  " + _("Caution: ") + text for text in item.cautions)
+    out.append("  " + _("Source: ") + item.source)
     return out

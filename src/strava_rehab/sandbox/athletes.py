@@ -26,6 +26,8 @@ class AthleteRecord:
     updated_at: datetime | None = None
     shoes: list[JSON] = field(default_factory=list)
     bikes: list[JSON] = field(default_factory=list)
+    # "meters" or "feet", as the athlete set it in Strava (a US runner: "feet").
+    measurement_preference: str = "meters"
 
     def username(self) -> str:
         return f"{self.firstname}_{self.lastname}".lower().replace(" ", "_")
@@ -65,7 +67,7 @@ class AthleteRecord:
                 "mutual_friend_count": 0,
                 "athlete_type": 1,
                 "date_preference": "%d/%m/%Y",
-                "measurement_preference": "meters",
+                "measurement_preference": self.measurement_preference,
                 "clubs": [],
                 "ftp": None,
                 "bikes": [dict(bike) for bike in self.bikes],
@@ -73,6 +75,18 @@ class AthleteRecord:
             }
         )
         return payload
+
+
+MEASUREMENT_PREFERENCES = ("meters", "feet")
+
+
+def check_measurement_preference(value: str) -> str:
+    if value not in MEASUREMENT_PREFERENCES:
+        raise ValueError(
+            f"unknown measurement_preference {value!r}; use one of "
+            + ", ".join(MEASUREMENT_PREFERENCES)
+        )
+    return value
 
 
 def check_timezone(name: str) -> str:

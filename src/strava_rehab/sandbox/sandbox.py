@@ -16,6 +16,7 @@ import requests
 
 from .activities import detail_payload, parse_instant
 from .api import API_PREFIX, handle_athlete_api, is_counted
+from .athletes import check_measurement_preference
 from .clock import SandboxClock
 from .config import SandboxConfig
 from .control import handle_control
@@ -126,11 +127,17 @@ class Sandbox:
         self, firstname: str = "Jonas", lastname: str = "Weber", **profile: Any
     ) -> JSON:
         """A second (third...) athlete with no history; keyword args: athlete_id, timezone,
-        city, state, country, sex."""
+        city, state, country, sex, measurement_preference ("meters" / "feet")."""
         return self._world.add_athlete(firstname, lastname, **profile).detailed_payload()
 
     def athlete(self, athlete_id: int) -> JSON:
         return self._world.athlete(athlete_id).detailed_payload()
+
+    def set_measurement_preference(self, athlete_id: int, preference: str) -> None:
+        """The athlete switches units in Strava's settings (GET /athlete answers it from now)."""
+        check_measurement_preference(preference)
+        with self._world.lock:
+            self._world.athlete(athlete_id).measurement_preference = preference
 
     def set_current_athlete(self, athlete_id: int) -> None:
         """Who is "logged in to strava.com" when the next /oauth/authorize is approved."""

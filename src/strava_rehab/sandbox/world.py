@@ -22,7 +22,7 @@ from .activities import (
     detail_payload,
     new_activity_fields,
 )
-from .athletes import AthleteRecord, check_timezone
+from .athletes import AthleteRecord, check_measurement_preference, check_timezone
 from .clock import SandboxClock
 from .config import SandboxConfig
 from .deliveries import DeliveryWorker
@@ -124,10 +124,12 @@ class SandboxWorld:
         state: str = "Berlin",
         country: str = "Germany",
         sex: str = "M",
+        measurement_preference: str = "meters",
     ) -> AthleteRecord:
         if not firstname or not lastname:
             raise ValueError("an athlete needs a firstname and a lastname")
         check_timezone(timezone)
+        check_measurement_preference(measurement_preference)
         with self.lock:
             if athlete_id is None:
                 while self._next_athlete_id in self.athletes:
@@ -139,6 +141,7 @@ class SandboxWorld:
             record = AthleteRecord(
                 athlete_id, firstname, lastname, timezone, city, state, country, sex, now, now
             )
+            record.measurement_preference = measurement_preference
             self._register_athlete(record)
             return record
 

@@ -145,7 +145,39 @@ def store_grant(ctx: AppContext, grant: TokenGrant, scope: str) -> ConnectResult
         )
     missing = {scope: effect for scope, effect in SCOPE_EFFECTS.items() if scope not in granted}
     name = f"{firstname} {lastname}".strip() or str(grant.athlete_id)
+    _read_profile(ctx, grant.athlete_id, grant.access_token)
     return ConnectResult(grant.athlete_id, name, granted, missing, reconnected)
+
+
+def _read_profile(ctx: AppContext, athlete_id: int, access_token: str) -> str | None:
+    """One GET /athlete: store the athlete's ``measurement_preference`` ("meters" / "feet").
+
+    Best effort at connect: the token response's athlete lacks the field, and a failed call must
+    not undo a connection that worked (the text stays metric until ``refresh_profile`` reads it).
+    """
+    try:
+        profile = ctx.athlete_api(access_token).athlete()
+    except StravaError as exc:
+        log.warning("athlete %s: could not read the profile's units: %s", athlete_id, exc)
+        return None
+    preference = profile.measurement_preference
+    value = str(preference) if preference in ("meters", "feet") else None
+    gateway.set_measurement_preference(ctx.db, athlete_id, value)
+    return value
+
+
+def refresh_profile(ctx: AppContext, athlete_id: int) -> str | None:
+    """Read the athlete's units again (one GET /athlete): a runner may switch them in Strava.
+
+    For the daily reconciliation. Returns the stored preference; raises what the call raises
+    (AthleteDisconnected, RateLimitReached...), like any other call made for the athlete.
+    """
+    profile = ctx.athlete_api(access_token(ctx, athlete_id)).athlete()
+    preference = profile.measurement_preference
+    value = str(preference) if preference in ("meters", "feet") else None
+    if value is not None:
+        gateway.set_measurement_preference(ctx.db, athlete_id, value)
+    return value
 
 
 def exchange_code(ctx: AppContext, code: str) -> TokenGrant:

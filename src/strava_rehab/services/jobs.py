@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from strava_rehab.content.knowledge import library
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.load import analyze
@@ -262,7 +263,9 @@ def enqueue_digest(ctx: AppContext, athlete_id: int) -> None:
     now = ctx.clock()
     year, week, _ = now.date().isocalendar()
     digest = build_digest(ctx, athlete_id)
-    title, body = render_digest(digest)
+    # The runner's units and language (no note to go by: "auto" is the install's language).
+    voice = post_run.runner_voice(ctx, gateway.runner_locale(ctx.db, athlete_id))
+    title, body = render_digest(digest, voice, library(voice.language).rules.regions)
     with ctx.db.transaction() as session:
         enqueue(
             session,

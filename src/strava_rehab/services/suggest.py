@@ -20,6 +20,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from strava_rehab.content.knowledge import library, pain_languages_with_hash, policy_of
+from strava_rehab.content.translations import AVAILABLE_LANGUAGES
+from strava_rehab.content.translations import voice as load_voice
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.db.models import (
@@ -43,6 +45,8 @@ from strava_rehab.services.deliver import deliver_description
 from strava_rehab.settings import Settings
 from strava_rehab.strava.errors import MissingScope, NotFound, RateLimitReached
 from strava_rehab.text import description_block as blocks
+from strava_rehab.text.notification import notification_text
+from strava_rehab.text.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +242,40 @@ def _situation(
     return situation, _hash(situation.model_dump(mode="json", exclude={"states"}))
 
 
+# A note's language, by (text, vocabulary hash): like ``_UNREAD``, once per process.
+_NOTE_LANGUAGE: dict[tuple[str, str], str | None] = {}
+
+
+def note_language(ctx: AppContext, activity: Activity) -> str | None:
+    """The language the run's own text is written in, when one vocabulary alone reads it."""
+    vocab, vocab_hash = pain_languages_with_hash(ctx.settings)
+    found: set[str] = set()
+    for text in pain_texts(ctx.settings, activity).values():
+        key = (text, vocab_hash)
+        if key not in _NOTE_LANGUAGE:
+            if len(_NOTE_LANGUAGE) >= _UNREAD_MAX:
+                _NOTE_LANGUAGE.clear()
+            _NOTE_LANGUAGE[key] = vocab.language_of(text)
+        language = _NOTE_LANGUAGE[key]
+        if language is not None:
+            found.add(language)
+    return found.pop() if len(found) == 1 else None
+
+
+def runner_voice(
+    ctx: AppContext,
+    locale: gateway.RunnerLocale,
+    note_lang: str | None = None,
+) -> Voice:
+    """The runner's units (their choice, else Strava's preference) and language (their choice;
+    "auto": the note's own language when it is clearly one we ship, else the install's)."""
+    language = locale.language
+    if language == "auto" or language not in AVAILABLE_LANGUAGES:
+        shipped = note_lang is not None and note_lang in AVAILABLE_LANGUAGES
+        language = note_lang if note_lang is not None and shipped else ctx.settings.language
+    return load_voice(language, locale.unit_system)
+
+
 def _save_decision(
     ctx: AppContext,
     activity: Activity,
@@ -245,6 +283,7 @@ def _save_decision(
     prior: list[ProtocolState],
     input_hash: str,
     situation: Situation,
+    voice: Voice,
 ) -> SuggestionRow:
     settings = ctx.settings
     public = render_public(
@@ -252,8 +291,9 @@ def _save_decision(
         show_condition=settings.delivery.public_show_condition,
         show_score=settings.delivery.public_show_score,
         max_chars=settings.delivery.max_block_chars - 100,
+        voice=voice,
     )
-    private = render_private(decision)
+    private = render_private(decision, voice)
     # Nothing to suggest is still worth a message when part of the note could not be read:
     # a note we did not understand is never dropped without telling the runner.
     notify = decision.kind != "none" or bool(decision.unread)
@@ -261,15 +301,19 @@ def _save_decision(
     # A runner who chose "description only" on their page gets no notification.
     wanted = gateway.runner_choices(ctx.db, activity.athlete_id).destination != "description"
     if notify and wanted:
-        run = f"{activity.name or 'your run'} ({activity.local_date})"
+        title, body = notification_text(
+            decision.kind,
+            private,
+            run_name=activity.name,
+            local_date=activity.local_date,
+            activity_id=activity.id,
+            voice=voice,
+        )
         message = gateway.Message(
             dedupe_key=f"suggestion:{activity.id}:{_hash(private)[:16]}",
             kind="suggestion",
-            title=f"strava-rehab: {run}"
-            if decision.kind != "none"
-            else f"strava-rehab: your note on {run} was not understood",
-            body=private + f"\n\nView on Strava: https://www.strava.com/activities/{activity.id}"
-            "\nPowered by Strava",
+            title=title,
+            body=body,
         )
     return gateway.save_suggestion(
         ctx.db,
@@ -296,8 +340,8 @@ def _save_decision(
 
 def decide_suggestions(ctx: AppContext, athlete: Athlete, today: date) -> list[SuggestionRow]:
     """Decide (or reuse) the suggestion of every eligible run, oldest first."""
-    lib = library()
     policy = policy_of(ctx.settings)
+    locale = gateway.runner_locale(ctx.db, athlete.id)
     rows: list[SuggestionRow] = []
     eligible = _eligible(ctx, athlete, today)
     runs: list[RunSession] = []
@@ -311,11 +355,16 @@ def decide_suggestions(ctx: AppContext, athlete: Athlete, today: date) -> list[S
         else:
             prior = gateway.protocol_states(ctx.db, athlete.id)
         situation, input_hash = _situation(ctx, activity, prior, runs)
+        voice = runner_voice(ctx, locale, note_language(ctx, activity))
+        if not voice.is_default:
+            # Another language or unit system is another text: decide it again. English in km
+            # keeps the hash it always had, so switching nothing re-decides nothing.
+            input_hash = _hash([input_hash, voice.language, voice.units])
         if existing is not None and existing.input_hash == input_hash:
             rows.append(existing)
             continue
-        decision = decide(situation, lib, policy)
-        rows.append(_save_decision(ctx, activity, decision, prior, input_hash, situation))
+        decision = decide(situation, library(voice.language), policy, voice)
+        rows.append(_save_decision(ctx, activity, decision, prior, input_hash, situation, voice))
     return rows
 
 

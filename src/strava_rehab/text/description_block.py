@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+# The markers are never translated: they are how every later pass (and undo) finds our block,
+# whatever language the runner reads it in now or chose before.
 START = "--- Rehab & load notes (strava-rehab) ---"
 END = "--- end of strava-rehab notes ---"
 SEPARATOR = "\n\n"

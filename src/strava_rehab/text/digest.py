@@ -9,8 +9,11 @@ from pydantic import BaseModel, ConfigDict
 
 from strava_rehab.load import Finding, LoadMetrics
 from strava_rehab.pain import PainReport
+from strava_rehab.text.findings import finding_text
+from strava_rehab.text.voice import ENGLISH, N_, Voice
 
-DISCLAIMER = "Education, not a diagnosis: see a clinician for pain that persists or worsens."
+DISCLAIMER = N_("Education, not a diagnosis: see a clinician for pain that persists or worsens.")
+_TRENDS = {"rising": N_("rising"), "easing": N_("easing"), "steady": N_("steady")}
 
 
 class Digest(BaseModel):
@@ -25,11 +28,21 @@ class Digest(BaseModel):
     exercises: list[str]
 
 
-def _km(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f} km"
+def _km(value: float | None, voice: Voice = ENGLISH) -> str:
+    return "-" if value is None else voice.distance(value)
 
 
-def _pain_trend(pain: list[tuple[date, PainReport]]) -> list[str]:
+def _day(day: date, voice: Voice) -> str:
+    if voice.language == "en":
+        return f"{day:%d %b}"  # as the digest always said (the C locale's month names)
+    return f"{day.day:02d} {voice.month(day.month)}"
+
+
+def _pain_trend(
+    pain: list[tuple[date, PainReport]],
+    voice: Voice = ENGLISH,
+    region_names: dict[str, str] | None = None,
+) -> list[str]:
     by_region: dict[str, list[tuple[date, float]]] = defaultdict(list)
     for day, report in pain:
         if report.region and not report.negated and report.score is not None:
@@ -39,27 +52,42 @@ def _pain_trend(pain: list[tuple[date, PainReport]]) -> list[str]:
         first, last = scores[0][1], scores[-1][1]
         trend = "rising" if last - first >= 2 else "easing" if first - last >= 2 else "steady"
         series = ", ".join(f"{s:g}" for _, s in scores)
-        lines.append(f"- {region.replace('_', ' ')}: {series} /10 ({trend})")
+        name = (region_names or {}).get(region) or region.replace("_", " ")
+        lines.append(f"- {name}: {series} /10 ({voice._(_TRENDS[trend])})")
     return lines
 
 
-def render_digest(digest: Digest) -> tuple[str, str]:
+def render_digest(
+    digest: Digest, voice: Voice = ENGLISH, region_names: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """(title, body). ``region_names``: the library's words for the regions in the runner's
+    language (English keeps the region ids, as the digest always did)."""
+    _ = voice._
     m = digest.metrics
-    title = f"strava-rehab weekly digest {digest.week_start:%d %b} - {digest.week_end:%d %b}"
+    title = _("strava-rehab weekly digest {start} - {end}").format(
+        start=_day(digest.week_start, voice), end=_day(digest.week_end, voice)
+    )
+    names = None if voice.language == "en" else region_names
     lines = [
-        f"Hi {digest.athlete_name}," if digest.athlete_name else "Hi,",
+        _("Hi {name},").format(name=digest.athlete_name) if digest.athlete_name else _("Hi,"),
         "",
-        f"Last 7 days: {_km(m.last_7d_km)} (previous 7: {_km(m.previous_7d_km)})",
+        _("Last 7 days: {distance} (previous 7: {previous})").format(
+            distance=_km(m.last_7d_km, voice), previous=_km(m.previous_7d_km, voice)
+        ),
     ]
     if m.weekly_change is not None:
-        lines.append(f"Week-on-week change: {m.weekly_change:+.0%}")
+        lines.append(_("Week-on-week change: {change}").format(change=f"{m.weekly_change:+.0%}"))
     if m.acwr_uncoupled is not None:
-        lines.append(f"Acute:chronic ratio (context only): {m.acwr_uncoupled:.2f}")
-    lines += ["", "Findings:"]
-    lines += [f"- {f.local_date}: {f.explanation}" for f in digest.findings] or ["- none"]
-    lines += ["", "Pain you logged (last 2 weeks):"]
-    lines += _pain_trend(digest.pain) or ["- none"]
-    lines += ["", "This week's exercises:"]
-    lines += [f"- {name}" for name in digest.exercises] or ["- none suggested"]
-    lines += ["", DISCLAIMER, "Powered by Strava"]
+        lines.append(
+            _("Acute:chronic ratio (context only): {ratio}").format(ratio=f"{m.acwr_uncoupled:.2f}")
+        )
+    lines += ["", _("Findings:")]
+    lines += [f"- {f.local_date}: {finding_text(f, voice)}" for f in digest.findings] or [
+        _("- none")
+    ]
+    lines += ["", _("Pain you logged (last 2 weeks):")]
+    lines += _pain_trend(digest.pain, voice, names) or [_("- none")]
+    lines += ["", _("This week's exercises:")]
+    lines += [f"- {name}" for name in digest.exercises] or [_("- none suggested")]
+    lines += ["", _(DISCLAIMER), "Powered by Strava"]
     return title, "\n".join(lines)
