@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -14,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from strava_rehab.serialize import dumps
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -23,7 +24,8 @@ def is_terminal() -> bool:
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    """Every ``--json``: one serializer, so every datetime carries its offset (``...T...+00:00``)."""
+    sys.stdout.write(dumps(data) + "\n")
 
 
 def _width_limit() -> int | None:

@@ -45,9 +45,9 @@ def analyze(
             {
                 "athlete_id": athlete_id,
                 "as_of": as_of,
-                "metrics": report.metrics.model_dump(mode="json"),
-                "recent_days": [d.model_dump(mode="json") for d in report.recent_days],
-                "findings": [f.model_dump(mode="json") for f in recent],
+                "metrics": report.metrics.model_dump(),
+                "recent_days": [d.model_dump() for d in report.recent_days],
+                "findings": [f.model_dump() for f in recent],
             }
         )
         return

@@ -22,12 +22,14 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse as _StarletteJSON
 
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
+from strava_rehab.serialize import dumps
 from strava_rehab.services import subscription, web_connect
 from strava_rehab.strava.events import EventPayload, InvalidEvent, parse_event_body
 from strava_rehab.web.pages import RunnerPages
@@ -51,6 +53,13 @@ CONNECT_COOKIE = "strava_rehab_connect"
 CONNECT_COOKIE_PATH = "/connect"
 # Longer than anything Strava sends back; a longer value is not from Strava.
 MAX_CALLBACK_PARAM = 255
+
+
+class JSONResponse(_StarletteJSON):
+    """Every JSON answer through the one serializer: datetimes as ISO 8601 with an offset."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content, compact=True).encode("utf-8")
 
 
 def page(body: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
