@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -76,6 +77,21 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _cron_expression(value: str) -> str:
+    """A five-field crontab line APScheduler accepts; refused at load, naming the key."""
+    try:
+        CronTrigger.from_crontab(value, timezone="UTC")
+    except (ValueError, KeyError) as exc:
+        raise ValueError(
+            f"not a valid cron expression ({exc}); "
+            "expected 'minute hour day month weekday', e.g. '0 18 * * sun'"
+        ) from None
+    return value
+
+
+CronExpression = Annotated[str, AfterValidator(_cron_expression)]
+
+
 class DeliverySettings(_Section):
     write_description: bool = True
     opt_out_tag: str = "#norehab"
@@ -93,10 +109,11 @@ class NotifySettings(_Section):
 
 
 class WorkerSettings(_Section):
-    sync_cron: str = "*/30 * * * *"
+    # Read in ``timezone``: "0 18 * * sun" is six in the evening there, not in UTC.
+    sync_cron: CronExpression = "*/30 * * * *"
     inbox_interval_s: float = Field(default=5.0, gt=0)
     outbox_interval_s: float = Field(default=30.0, gt=0)
-    digest_cron: str = "0 18 * * sun"
+    digest_cron: CronExpression = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
     # Processed webhook events are deleted this many days after processing.
@@ -126,8 +143,8 @@ class DistributedSettings(_Section):
     heartbeat_s: float = Field(default=10.0, gt=0)
     # A worker silent this long is dead: its running jobs are retried by retry_stalled_jobs.
     stalled_after_s: float = Field(default=30.0, gt=0)
-    stalled_check_cron: str = "* * * * *"
-    outbox_sweep_cron: str = "*/5 * * * *"
+    stalled_check_cron: CronExpression = "* * * * *"
+    outbox_sweep_cron: CronExpression = "*/5 * * * *"
     shutdown_timeout_s: float = Field(default=60.0, gt=0)
 
 
