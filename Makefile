@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: demo dashboard test lint format bench install clean help
+.PHONY: demo dashboard test lint format bench install clean help messages
 
 help:
 	@echo "make demo   - run the whole loop offline against the built-in Strava sandbox"
@@ -15,6 +15,7 @@ help:
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - run the benchmarks (prints figures)"
+	@echo "make messages - extract the web pages' texts into config/locale/web.pot, update the .po"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -50,3 +51,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo
+
+# The web pages' catalogue: extract every translatable text, then merge it into each language's
+# .po (new texts come in empty, changed ones fuzzy: translate them, tests/web checks they are).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F config/locale/web.babel.cfg -k n_:1,2 -k N_ -k translate \
+		--add-location=file --sort-by-file --no-wrap --project=strava-rehab \
+		--copyright-holder=strava-rehab -o config/locale/web.pot .
+	$(BIN)/pybabel update -D web -i config/locale/web.pot -d config/locale --no-wrap
