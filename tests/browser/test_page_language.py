@@ -56,13 +56,22 @@ def test_a_german_browser_gets_german_and_the_switch_changes_language(
 
         assert page.locator("html").get_attribute("lang") == "de"
         body = page.inner_text("body")
-        for text in ("Belastung, Schmerz und Plan", "Schmerz nach Körperregion", "Dein Plan",
-                     "Vorschläge zu deinen Läufen", "Abmelden", "Die Zahlen hinter diesem Diagramm"):
+        for text in (
+            "Belastung, Schmerz und Plan",
+            "Schmerz nach Körperregion",
+            "Dein Plan",
+            "Vorschläge zu deinen Läufen",
+            "Abmelden",
+            "Die Zahlen hinter diesem Diagramm",
+        ):
             assert text in body, text
         assert "Sign out" not in body and "Your plan" not in body
         # Dates in German: "2. Juni 2025", never "2 Jun 2025".
-        assert re.search(r"\d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|"
-                         r"Oktober|November|Dezember) \d{4}", body)
+        assert re.search(
+            r"\d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|"
+            r"Oktober|November|Dezember) \d{4}",
+            body,
+        )
         page.screenshot(path=str(screenshots / "runner-me-de-desktop.png"), full_page=True)
 
         # The switch: English, and the next page (settings) stays English.

@@ -30,7 +30,8 @@ def connect(capsys: pytest.CaptureFixture[str], sandbox: Sandbox) -> None:
 
 
 def test_tables_in_miles_and_times_in_the_athletes_zone(
-    capsys: pytest.CaptureFixture[str], seeded: Sandbox  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    seeded: Sandbox,  # noqa: F811
 ) -> None:
     connect(capsys, seeded)
     _, out = cli(capsys, "activities", "--json", "--limit", "5")

@@ -120,8 +120,11 @@ def test_every_json_command_writes_datetimes_with_an_offset(
         _, out = cli(capsys, *args)
         found = list(datetimes_in(json.loads(out)))
         seen[" ".join(command)] = len(found)
-        bad += [f"{' '.join(command)}{where}: {text!r}: {why}" for where, text in found
-                if (why := problem(text))]
+        bad += [
+            f"{' '.join(command)}{where}: {text!r}: {why}"
+            for where, text in found
+            if (why := problem(text))
+        ]
     assert bad == []
     # The walk saw real datetimes: the sync times, the activities' starts, the health file.
     assert seen["athletes"] >= 1 and seen["activities"] >= 1 and seen["status"] >= 1

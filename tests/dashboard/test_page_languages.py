@@ -43,15 +43,29 @@ def german_dashboard(loc: PageLocale = GERMAN) -> str:
 def test_the_dashboard_in_german() -> None:
     html = german_dashboard()
     assert '<html lang="de">' in html
-    for text in ("Deine Belastung, dein Schmerz und dein Plan", "Belastung, letzte 12 Wochen",
-                 "Im Diagramm markiert", "Die Zahlen hinter diesem Diagramm", "Abmelden",
-                 "Schmerz nach Körperregion", "mittlerer Sprung", "Trainingsbelastung"):
+    for text in (
+        "Deine Belastung, dein Schmerz und dein Plan",
+        "Belastung, letzte 12 Wochen",
+        "Im Diagramm markiert",
+        "Die Zahlen hinter diesem Diagramm",
+        "Abmelden",
+        "Schmerz nach Körperregion",
+        "mittlerer Sprung",
+        "Trainingsbelastung",
+    ):
         assert text in html, text
     # Dates and numbers as a German reader writes them.
     assert "(Warnung) am 2. Juni 2025:" in html and "14,0 km gegenüber 10,0 km, 1,40×" in html
     # The findings' explanations and the library's content come from the core and the content
     # translations, not from this catalogue: only the page's own words are checked here.
-    for english in ("Your plan", "Sign out", "Marked on the chart", "(warning) on", "Training load"):
+    english_words = (
+        "Your plan",
+        "Sign out",
+        "Marked on the chart",
+        "(warning) on",
+        "Training load",
+    )
+    for english in english_words:
         assert english not in html, english
 
 

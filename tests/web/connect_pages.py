@@ -45,7 +45,7 @@ def client(data_dir: Path, **overrides: Any) -> Iterator[TestClient]:
 def fetch(data_dir: Path, name: str, headers: dict[str, str] | None = None) -> str:
     path, overrides = PAGES[name]
     with client(data_dir, **overrides) as http:
-        return http.get(path, headers=headers or {}, follow_redirects=False).text
+        return str(http.get(path, headers=headers or {}, follow_redirects=False).text)
 
 
 def record() -> None:

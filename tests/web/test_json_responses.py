@@ -10,7 +10,7 @@ from strava_rehab.web.app import JSONResponse
 
 def test_a_json_answer_writes_datetimes_as_iso_8601_with_the_offset() -> None:
     at = datetime(2026, 12, 1, 17, 47, 28, tzinfo=UTC)
-    body = JSONResponse({"at": at, "naive": at.replace(tzinfo=None), "ok": True}).body
+    body = bytes(JSONResponse({"at": at, "naive": at.replace(tzinfo=None), "ok": True}).body)
     assert json.loads(body) == {
         "at": "2026-12-01T17:47:28+00:00",
         "naive": "2026-12-01T17:47:28+00:00",

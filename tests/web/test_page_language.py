@@ -19,8 +19,13 @@ def request(query: str = "", cookie: str = "", accept: str = "") -> Request:
         headers.append((b"cookie", f"{LANGUAGE_COOKIE}={cookie}".encode()))
     if accept:
         headers.append((b"accept-language", accept.encode()))
-    scope = {"type": "http", "method": "GET", "path": "/me", "query_string": query.encode(),
-             "headers": headers}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/me",
+        "query_string": query.encode(),
+        "headers": headers,
+    }
     return Request(scope)
 
 

@@ -37,7 +37,8 @@ def ids(catalog: Catalog) -> set[str | tuple[str, ...]]:
 
 def forms(message: Message) -> tuple[list[str], list[str]]:
     english = [message.id] if isinstance(message.id, str) else list(message.id)
-    translated = [message.string] if isinstance(message.string, str) else list(message.string)
+    string = message.string or ""
+    translated = [string] if isinstance(string, str) else list(string)
     return english, translated
 
 
@@ -71,8 +72,10 @@ def test_the_template_is_current_with_the_code() -> None:
 def test_no_translatable_call_hides_inside_an_f_string() -> None:
     # Python 3.11 reads an f-string as one token: the extractor never sees a call inside it.
     hidden = re.compile(r"""\{loc\._\(\s*["']""")
-    for path in [*(ROOT / "src/strava_rehab/web").glob("*.py"),
-                 *(ROOT / "src/strava_rehab/dashboard").glob("*.py")]:
+    for path in [
+        *(ROOT / "src/strava_rehab/web").glob("*.py"),
+        *(ROOT / "src/strava_rehab/dashboard").glob("*.py"),
+    ]:
         assert not hidden.search(path.read_text(encoding="utf-8")), path
 
 
