@@ -58,8 +58,11 @@ Page = SignedOutPage | MePage | SettingsPage | DeletePage
 
 
 def _units(ctx: AppContext, athlete_id: int | None) -> UnitSystem:
-    """The athlete's unit system. Metric until their measurement preference is stored (the
-    units work reads it from Strava); then it is looked up here, in this one place."""
+    """The athlete's unit system, the one argument the page's view model takes for it.
+
+    Metric until the athlete's ``measurement_preference`` is stored (read from Strava by the
+    units work); then this one place asks the gateway for it (``gateway.runner_locale``).
+    """
     return "metric"
 
 
