@@ -49,3 +49,17 @@ def test_a_valid_zone_and_cron_load(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert (worker.timezone, worker.digest_cron) == ("America/New_York", "0 18 * * sun")
     with pytest.raises(ConfigError, match=r"worker\.sync_cron"):
         load_settings(data_dir=tmp_path, worker={"sync_cron": "* * * *"})
+
+
+def test_the_digest_fires_at_its_hour_in_the_configured_zone(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from strava_rehab.worker import cron
+
+    worker = load_settings(
+        data_dir=tmp_path, worker={"timezone": "America/New_York", "digest_cron": "0 18 * * sun"}
+    ).worker
+    trigger = cron(worker.digest_cron, worker.timezone, "digest_cron")
+    fire = trigger.get_next_fire_time(None, datetime(2026, 12, 1, tzinfo=UTC))
+    assert fire is not None
+    assert fire.astimezone(UTC) == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)  # 18:00 EST
