@@ -15,7 +15,7 @@ help:
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - run the benchmarks (prints figures)"
-	@echo "make messages - re-extract config/locale/messages.pot and update the .po catalogues"
+	@echo "make messages - re-extract config/locale/messages.pot and web.pot, update the .po files"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -52,10 +52,18 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo
 
+# The web pages' catalogue: extract every translatable text, then merge it into each language's
+# .po (new texts come in empty, changed ones fuzzy: translate them, tests/web checks they are).
+web-messages: $(STAMP)
+	$(BIN)/pybabel extract -F config/locale/web.babel.cfg -k n_:1,2 -k N_ -k translate \
+		--add-location=file --sort-by-file --no-wrap --project=strava-rehab \
+		--copyright-holder=strava-rehab -o config/locale/web.pot .
+	$(BIN)/pybabel update -D web -i config/locale/web.pot -d config/locale --no-wrap
+
 # The gettext template from the sources, then every language's catalogue updated from it (new
 # msgids arrive empty, changed ones fuzzy: both stay English until translated).
 LOCALE := config/locale
-messages: $(STAMP)
+messages: web-messages $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --no-wrap \
 		--project strava-rehab --copyright-holder "strava-rehab" \
 		-o $(LOCALE)/messages.pot src/strava_rehab

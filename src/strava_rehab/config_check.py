@@ -1,8 +1,8 @@
 """Checks of the settings that need more than their type: run up front by ``config check``.
 
-Loading the settings already validates every value's shape (a URL, a time zone); these check what
-only the running product would otherwise find out later: the cron expressions, the pain
-vocabulary's language, the notification URLs.
+Loading the settings already validates every value's shape (a URL, a time zone, a cron
+expression, a language); these check what only the running product would otherwise find out
+later: the triggers built in their time zone, the pain vocabularies, the notification URLs.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -78,6 +79,21 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _cron_expression(value: str) -> str:
+    """A five-field crontab line APScheduler accepts; refused at load, naming the key."""
+    try:
+        CronTrigger.from_crontab(value, timezone="UTC")
+    except (ValueError, KeyError) as exc:
+        raise ValueError(
+            f"not a valid cron expression ({exc}); "
+            "expected 'minute hour day month weekday', e.g. '0 18 * * sun'"
+        ) from None
+    return value
+
+
+CronExpression = Annotated[str, AfterValidator(_cron_expression)]
+
+
 class DeliverySettings(_Section):
     write_description: bool = True
     opt_out_tag: str = "#norehab"
@@ -101,13 +117,14 @@ class NotifySettings(_Section):
 class WorkerSettings(_Section):
     # How often the scheduler looks for athletes whose listing is due (quota.polling decides who:
     # a daily reconciliation with healthy webhooks, adaptive polling without). Not a sync of all.
-    sync_cron: str = "*/5 * * * *"
+    # Cron expressions are read in ``timezone``: "0 18 * * sun" is six in the evening there.
+    sync_cron: CronExpression = "*/5 * * * *"
     # Webhook events of different athletes are processed this many at a time (one athlete's in
     # order, by one thread).
     event_concurrency: int = Field(default=4, ge=1, le=32)
     inbox_interval_s: float = Field(default=5.0, gt=0)
     outbox_interval_s: float = Field(default=30.0, gt=0)
-    digest_cron: str = "0 18 * * sun"
+    digest_cron: CronExpression = "0 18 * * sun"
     timezone: str = "UTC"
     health_file: Path | None = None
     # Processed webhook events are deleted this many days after processing.
@@ -137,8 +154,8 @@ class DistributedSettings(_Section):
     heartbeat_s: float = Field(default=10.0, gt=0)
     # A worker silent this long is dead: its running jobs are retried by retry_stalled_jobs.
     stalled_after_s: float = Field(default=30.0, gt=0)
-    stalled_check_cron: str = "* * * * *"
-    outbox_sweep_cron: str = "*/5 * * * *"
+    stalled_check_cron: CronExpression = "* * * * *"
+    outbox_sweep_cron: CronExpression = "*/5 * * * *"
     shutdown_timeout_s: float = Field(default=60.0, gt=0)
 
 

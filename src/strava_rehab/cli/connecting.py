@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import webbrowser
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from strava_rehab.cli import UserError, app, context
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
-from strava_rehab.cli.output import listing, say
+from strava_rehab.cli.output import listing, local_time, say
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
 
@@ -139,7 +140,12 @@ def list_athletes(as_json: JsonOpt = False) -> None:
             "name": lambda r: r["name"],
             "status": lambda r: r["status"],
             "scopes": lambda r: ",".join(r["scopes"]),
-            "last sync": lambda r: r["last_sync_at"] or "never",
+            # In the athlete's own zone (where they last ran), labelled; UTC before any run.
+            "last sync": lambda r: local_time(r["last_sync_at"], _zone(r["timezone"])),
             "note": lambda r: r["message"] or r["last_error"],
         },
     )
+
+
+def _zone(key: str | None) -> ZoneInfo | None:
+    return ZoneInfo(key) if key else None

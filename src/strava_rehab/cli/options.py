@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from strava_rehab.cli import UserError
 from strava_rehab.context import AppContext
 from strava_rehab.services import connect as athletes
+from strava_rehab.text.units import UNIT_SYSTEMS, UnitSystem
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 AthleteOpt = Annotated[
     int | None, typer.Option("--athlete", help="Strava athlete id (default: every connected one).")
+]
+
+
+def check_units(value: str) -> str:
+    if value not in UNIT_SYSTEMS:
+        raise UserError(f"--units {value!r}: give one of {', '.join(UNIT_SYSTEMS)}")
+    return value
+
+
+def unit_system(value: str) -> UnitSystem:
+    return cast(UnitSystem, check_units(value))
+
+
+UnitsOpt = Annotated[
+    str,
+    typer.Option(
+        "--units",
+        help="Distances in tables: metric (km) or imperial (mi). JSON stays in kilometres.",
+        callback=check_units,
+    ),
 ]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be written; change nothing.")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from strava_rehab.serialize import dumps
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -23,7 +25,8 @@ def is_terminal() -> bool:
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    """Every ``--json``: one serializer, so every datetime carries its offset (``T...+00:00``)."""
+    sys.stdout.write(dumps(data) + "\n")
 
 
 def _width_limit() -> int | None:
@@ -113,6 +116,18 @@ def listing(
         emit_json(records)
         return
     table(title, list(columns), [[cell(r) for cell in columns.values()] for r in records])
+
+
+def local_time(value: datetime | str | None, zone: tzinfo | None, missing: str = "never") -> str:
+    """A time as a runner reads it: "2026-12-01 18:47 CET", in ``zone`` (the athlete's, else
+    UTC), labelled with the zone's abbreviation so that it is never mistaken for another's."""
+    if value is None or value == "":
+        return missing
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # stored times are UTC
+    local = moment.astimezone(zone or UTC)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
 
 
 def say(message: str) -> None:

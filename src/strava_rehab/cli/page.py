@@ -30,7 +30,7 @@ def plan(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
             {
                 "athlete_id": athlete_id,
                 "as_of": today.isoformat(),
-                "plans": [p.model_dump(mode="json") for p in plans],
+                "plans": [p.model_dump() for p in plans],
                 "disclaimer": disclaimer,
             }
         )

@@ -11,14 +11,17 @@ from strava_rehab.cli import app, context
 from strava_rehab.cli.options import (
     AthleteOpt,
     JsonOpt,
+    UnitsOpt,
     check_date,
     check_region,
     one_athlete,
     parse_date,
+    unit_system,
 )
 from strava_rehab.cli.output import emit_json, listing, say, table
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
+from strava_rehab.text.units import distance, distance_unit, distance_value
 
 # --- analysis ------------------------------------------------------------------------------------
 
@@ -32,9 +35,12 @@ def analyze(
             "--date", help="Analyse as of this local date (YYYY-MM-DD).", callback=check_date
         ),
     ] = None,
+    units: UnitsOpt = "metric",
     as_json: JsonOpt = False,
 ) -> None:
     """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
+    system = unit_system(units)
+    unit = distance_unit(system)
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)
     as_of = parse_date(on) or ctx.clock().date()
@@ -45,30 +51,33 @@ def analyze(
             {
                 "athlete_id": athlete_id,
                 "as_of": as_of,
-                "metrics": report.metrics.model_dump(mode="json"),
-                "recent_days": [d.model_dump(mode="json") for d in report.recent_days],
-                "findings": [f.model_dump(mode="json") for f in recent],
+                "metrics": report.metrics.model_dump(),
+                "recent_days": [d.model_dump() for d in report.recent_days],
+                "findings": [f.model_dump() for f in recent],
             }
         )
         return
     table(
         f"Last 14 days to {as_of}",
-        ["date", "km", "runs"],
-        [[d.local_date, f"{d.km:.1f}", d.runs] for d in report.recent_days],
+        ["date", unit, "runs"],
+        [[d.local_date, f"{distance_value(d.km, system):.1f}", d.runs] for d in report.recent_days],
     )
     m = report.metrics
 
     def fmt(value: float | None, spec: str = ".2f") -> str:
         return "-" if value is None else format(value, spec)
 
+    longest_km = m.longest_run_30d_km
+    longest = f"- {unit}" if longest_km is None else distance(longest_km, system)
+
     table(
         "Current figures",
         ["figure", "value", "note"],
         [
-            ["last 7 days", f"{m.last_7d_km:.1f} km", ""],
-            ["previous 7 days", f"{m.previous_7d_km:.1f} km", ""],
+            ["last 7 days", distance(m.last_7d_km, system), ""],
+            ["previous 7 days", distance(m.previous_7d_km, system), ""],
             ["week-on-week", fmt(m.weekly_change, "+.0%"), "notice above +30% (weak evidence)"],
-            ["longest run, 30 days", fmt(m.longest_run_30d_km, ".1f") + " km", "spike reference"],
+            ["longest run, 30 days", longest, "spike reference"],
             ["ACWR uncoupled", fmt(m.acwr_uncoupled), "context only; hidden < 28 days"],
             ["ACWR EWMA", fmt(m.acwr_ewma), "context only"],
             ["monotony", fmt(m.monotony), "informational (Foster)"],

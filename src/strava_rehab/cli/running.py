@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from strava_rehab.cli import UserError, app, context, log_level, secrets_of, settings
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
-from strava_rehab.cli.output import emit_json, say, setup_logging
+from strava_rehab.cli.output import emit_json, local_time, say, setup_logging
 from strava_rehab.redact import mask_subscription
 from strava_rehab.services import connect as athletes
 
@@ -267,7 +268,9 @@ def status(as_json: JsonOpt = False) -> None:
         say(f"worker: no health file yet ({health_file})")
     else:
         outcome = "ok" if health["ok"] else "failed"
-        say(f"worker: last job {health['job']} at {health['time']} ({outcome})")
+        # In the install's own zone (worker.timezone, the one its cron schedules are read in).
+        at = local_time(health["time"], ZoneInfo(ctx.settings.worker.timezone))
+        say(f"worker: last job {health['job']} at {at} ({outcome})")
     if queue is not None:
         from strava_rehab.distributed.status import format_queue
 

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from strava_rehab.cli import UserError, app, context, log_level, quiet
-from strava_rehab.cli.options import AthleteOpt, JsonOpt, check_limit
+from strava_rehab.cli.options import AthleteOpt, JsonOpt, UnitsOpt, check_limit, unit_system
 from strava_rehab.cli.output import emit_json, listing, say, setup_logging
 from strava_rehab.cli.progress import sync_progress
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import reports
 from strava_rehab.services.sync import sync_athlete
+from strava_rehab.text.units import distance_unit, distance_value
 
 # --- syncing -------------------------------------------------------------------------------------
 
@@ -66,9 +67,11 @@ def activities(
     limit: Annotated[
         int, typer.Option(help="How many, newest first (0 = all).", callback=check_limit)
     ] = 30,
+    units: UnitsOpt = "metric",
     as_json: JsonOpt = False,
 ) -> None:
     """List stored activities, newest first."""
+    system = unit_system(units)
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
     rows = reports.activities(ctx, ids, limit)
@@ -98,7 +101,7 @@ def activities(
             "id": lambda d: d["activity_id"],
             "date": lambda d: d["local_date"],
             "type": lambda d: d["sport_type"],
-            "km": lambda d: f"{d['distance_km']:.2f}",
+            distance_unit(system): lambda d: f"{distance_value(d['distance_km'], system):.2f}",
             "name": lambda d: d["name"][:40],
             "flags": _flags,
         },

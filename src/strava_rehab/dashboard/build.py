@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from strava_rehab.dashboard.charts import load_chart, pain_chart
+from strava_rehab.dashboard.locale import ENGLISH, PageLocale
 from strava_rehab.dashboard.model import (
     Dashboard,
     LoadDay,
@@ -58,17 +59,24 @@ def chart_window(today: date, weeks: int) -> tuple[date, date]:
 # --- load --------------------------------------------------------------------------------------
 
 
-def _label(finding: Finding) -> str:
+def _label(finding: Finding, loc: PageLocale = ENGLISH) -> str:
     if finding.kind == "session_spike":
-        return f"{finding.band} spike"
+        spikes = {
+            "small": loc._("small spike"),
+            "moderate": loc._("moderate spike"),
+            "large": loc._("large spike"),
+        }
+        return spikes.get(finding.band) or loc._("%(band)s spike") % {"band": finding.band}
     if finding.kind == "return_after_break":
-        return "long run after a break"
+        return loc._("long run after a break")
     if finding.kind == "weekly_progression":
-        return "weekly increase"
+        return loc._("weekly increase")
     return finding.kind.replace("_", " ")
 
 
-def spike_marks(findings: Sequence[Finding], start: date, end: date) -> list[SpikeMark]:
+def spike_marks(
+    findings: Sequence[Finding], start: date, end: date, loc: PageLocale = ENGLISH
+) -> list[SpikeMark]:
     """The findings worth marking (notices and warnings, not "info") dated ``start..end``."""
     chosen = [f for f in findings if f.severity != "info" and start <= f.local_date <= end]
     chosen.sort(key=lambda f: (f.local_date, f.activity_id or 0, f.kind))
@@ -80,7 +88,7 @@ def spike_marks(findings: Sequence[Finding], start: date, end: date) -> list[Spi
             kind=f.kind,
             band=f.band,
             severity=f.severity,
-            label=_label(f),
+            label=_label(f, loc),
             value_km=f.value,
             reference_km=f.reference,
             ratio=f.ratio,
@@ -98,6 +106,7 @@ def load_series(
     today: date,
     weeks: int = DEFAULT_WEEKS,
     thresholds: LoadThresholds = DEFAULT_THRESHOLDS,
+    loc: PageLocale = ENGLISH,
 ) -> LoadSeries:
     """Daily km, the rolling 7-day total and the spike reference for each day of the window."""
     start, end = chart_window(today, weeks)
@@ -131,7 +140,7 @@ def load_series(
         end=end,
         weeks=weeks,
         days=days,
-        spikes=spike_marks(findings, start, end),
+        spikes=spike_marks(findings, start, end, loc),
         total_km=daily.total(start.toordinal(), end.toordinal()),
         last_7d_km=daily.total(end.toordinal() - 6, end.toordinal()),
         reference_km=None if tomorrow is None else tomorrow.km,
@@ -199,45 +208,71 @@ def pain_timelines(
 # --- plan --------------------------------------------------------------------------------------
 
 
-def _exit_rule_text(rule: ExitRule) -> str:
-    entries = "pain entry" if rule.min_entries == 1 else f"{rule.min_entries} pain entries"
-    text = f"your last {entries} at {rule.max_score:g}/10 or less"
+def _exit_rule_text(rule: ExitRule, loc: PageLocale = ENGLISH) -> str:
+    values = {"count": rule.min_entries, "score": f"{rule.max_score:g}", "days": rule.min_days}
+    text = loc.n_(
+        "your last pain entry at %(score)s/10 or less",
+        "your last %(count)d pain entries at %(score)s/10 or less",
+        rule.min_entries,
+    )
     if rule.min_days:
-        text += f", the first of them at least {rule.min_days} days ago"
-    return text
+        text += loc._(", the first of them at least %(days)d days ago")
+    return text % values
 
 
-def _move_on(protocol: Protocol, phase: Phase, number: int) -> list[str]:
+def _move_on(protocol: Protocol, phase: Phase, number: int, loc: PageLocale = ENGLISH) -> list[str]:
     count = len(protocol.phases)
     lines: list[str] = []
     if number < count:
-        lines.append(f"Phase {number + 1} of {count} starts when pain has settled: {phase.exit}.")
+        lines.append(
+            loc._("Phase %(next)d of %(count)d starts when pain has settled: %(exit)s.")
+            % {"next": number + 1, "count": count, "exit": phase.exit}
+        )
     else:
         lines.append(
-            f"This is the last phase ({phase.exit}); once pain has settled keep the exercises "
-            "going twice a week as prevention."
+            loc._(
+                "This is the last phase (%(exit)s); once pain has settled keep the exercises "
+                "going twice a week as prevention."
+            )
+            % {"exit": phase.exit}
         )
-    rules = [_exit_rule_text(rule) for rule in phase.exit_when]
+    rules = [_exit_rule_text(rule, loc) for rule in phase.exit_when]
     if rules:
-        lines.append("In numbers: " + "; or ".join(rules) + ".")
+        lines.append(loc._("In numbers: %(rules)s.") % {"rules": loc._("; or ").join(rules)})
     if phase.min_days:
-        lines.append(f"Not before {phase.min_days} days in this phase.")
+        lines.append(loc._("Not before %(days)d days in this phase.") % {"days": phase.min_days})
     return lines
 
 
-def _step_back(number: int, library: Library, policy: RehabPolicy) -> list[str]:
+def _step_back(
+    number: int, library: Library, policy: RehabPolicy, loc: PageLocale = ENGLISH
+) -> list[str]:
     where = (
-        "you stay at phase 1 and reduce load"
+        loc._("you stay at phase 1 and reduce load")
         if number <= 1
-        else f"you step back to phase {number - 1}"
+        else loc._("you step back to phase %(phase)d") % {"phase": number - 1}
     )
+    values = {
+        "where": where,
+        "limit": f"{policy.acceptable_pain:g}",
+        "points": f"{policy.rise_points:g}",
+        "fraction": f"{policy.rise_fraction:.0%}",
+        "red": f"{policy.red_flag_score:g}",
+        "not_settled": library.rules.pain.not_settled,
+    }
     return [
-        f"Pain above {policy.acceptable_pain:g}/10 during or after a run: {where}.",
-        f"Pain rising against your recent average (by {policy.rise_points:g} points or "
-        f"{policy.rise_fraction:.0%}): {where}.",
-        f"Pain still there the next morning: {where}. {library.rules.pain.not_settled}",
-        f"Any warning sign, or pain of {policy.red_flag_score:g}/10 or more: stop running and see "
-        "a clinician; no exercises until then.",
+        loc._("Pain above %(limit)s/10 during or after a run: %(where)s.") % values,
+        loc._(
+            "Pain rising against your recent average (by %(points)s points or %(fraction)s): "
+            "%(where)s."
+        )
+        % values,
+        loc._("Pain still there the next morning: %(where)s. %(not_settled)s") % values,
+        loc._(
+            "Any warning sign, or pain of %(red)s/10 or more: stop running and see a "
+            "clinician; no exercises until then."
+        )
+        % values,
     ]
 
 
@@ -256,6 +291,7 @@ def plan_views(
     pain: Sequence[PainEntry],
     today: date,
     policy: RehabPolicy = _DEFAULT_POLICY,
+    loc: PageLocale = ENGLISH,
 ) -> list[PlanView]:
     """The plans in force today: rehab first, then cautions and prevention; newest first.
 
@@ -274,7 +310,7 @@ def plan_views(
             (
                 _KIND_ORDER.get(protocol.kind, 3),
                 -touched.toordinal(),
-                _plan(state, protocol, library, policy),
+                _plan(state, protocol, library, policy, loc),
             )
         )
     live.sort(key=lambda item: (item[0], item[1], item[2].protocol_id))
@@ -282,7 +318,11 @@ def plan_views(
 
 
 def _plan(
-    state: ProtocolState, protocol: Protocol, library: Library, policy: RehabPolicy
+    state: ProtocolState,
+    protocol: Protocol,
+    library: Library,
+    policy: RehabPolicy,
+    loc: PageLocale = ENGLISH,
 ) -> PlanView:
     count = len(protocol.phases)
     sources = [*protocol.sources]
@@ -331,8 +371,8 @@ def _plan(
         last_score=state.last_score,
         exercises=exercises,
         options=options,
-        move_on=_move_on(protocol, phase, number) if protocol.kind == "rehab" else [],
-        step_back=_step_back(number, library, policy) if protocol.kind == "rehab" else [],
+        move_on=_move_on(protocol, phase, number, loc) if protocol.kind == "rehab" else [],
+        step_back=_step_back(number, library, policy, loc) if protocol.kind == "rehab" else [],
         load_advice=list(dict.fromkeys([*phase.load_advice, *protocol.load_advice])),
         cautions=list(protocol.cautions),
         avoid=list(protocol.avoid),
@@ -392,18 +432,21 @@ def build_dashboard(
     weeks: int = DEFAULT_WEEKS,
     thresholds: LoadThresholds = DEFAULT_THRESHOLDS,
     policy: RehabPolicy = _DEFAULT_POLICY,
+    loc: PageLocale = ENGLISH,
 ) -> Dashboard:
-    """Everything ``/me`` shows, for one athlete, as of ``today`` (their local date)."""
-    load = load_series(runs, findings, today, weeks, thresholds)
+    """Everything ``/me`` shows, for one athlete, as of ``today`` (their local date), in the
+    language and units of ``loc`` (the page's own words; content such as the protocols and the
+    findings' explanations comes translated, or not, from the library and the core)."""
+    load = load_series(runs, findings, today, weeks, thresholds, loc)
     timelines = pain_timelines(pain, library, load.start, load.end, policy)
     return Dashboard(
         today=today,
         weeks=weeks,
         load=load,
-        load_chart=load_chart(load),
+        load_chart=load_chart(load, loc=loc),
         pain=timelines,
-        pain_charts=[pain_chart(t, load.start, load.end) for t in timelines],
-        plans=plan_views(states, library, pain, today, policy),
+        pain_charts=[pain_chart(t, load.start, load.end, loc) for t in timelines],
+        plans=plan_views(states, library, pain, today, policy, loc),
         suggestions=suggestion_views(suggestions, findings, library),
         disclaimer=library.rules.disclaimer,
     )

@@ -7,6 +7,9 @@ scales to the screen; the coordinate system is narrow (400 units) so that text s
 on a phone. Nothing needs a legend: the panels carry their own captions, lines are labelled
 where they end, and spike markers differ by shape (triangle = warning, circle = notice) and
 letter as well as colour.
+
+Every text is written in the ``PageLocale`` given (default: English in kilometres), whole
+sentences with named placeholders so that a translation can put the words in its own order.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
+from strava_rehab.dashboard.locale import ENGLISH, PageLocale
 from strava_rehab.dashboard.model import (
     ChartView,
     LoadDay,
@@ -25,7 +29,6 @@ from strava_rehab.dashboard.model import (
     SpikeMark,
     TableView,
 )
-from strava_rehab.dashboard.units import format_date, format_distance, format_score
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 400
@@ -107,8 +110,9 @@ def nice_ceiling(value: float) -> float:
 class _XAxis:
     """Day positions over ``start..end``: one slot per local day."""
 
-    def __init__(self, start: date, end: date) -> None:
+    def __init__(self, start: date, end: date, loc: PageLocale = ENGLISH) -> None:
         self.start = start
+        self.loc = loc
         self.count = (end - start).days + 1
         self.step = _PLOT_W / self.count
 
@@ -149,7 +153,7 @@ class _XAxis:
             _sub(
                 root,
                 "text",
-                format_date(tick, year=False),
+                self.loc.day(tick, year=False),
                 x=_num(x),
                 y=_num(y + 12),
                 font_size=_SMALL_FONT,
@@ -198,19 +202,30 @@ _WEEK_H = 60
 _LOAD_H = _TOP + _BARS_H + _GAP + _WEEK_H + 22
 
 
-def spike_title(mark: SpikeMark) -> str:
-    text = f"{format_date(mark.local_date)}: {mark.label}, {format_distance(mark.value_km)}"
+def spike_title(mark: SpikeMark, loc: PageLocale = ENGLISH) -> str:
+    values = {
+        "day": loc.day(mark.local_date),
+        "label": mark.label,
+        "distance": loc.distance(mark.value_km),
+        "reference": loc.distance(mark.reference_km or 0.0),
+    }
     if mark.reference_km is not None and mark.kind == "session_spike":
-        text += f" against a longest run of {format_distance(mark.reference_km)}"
-    if mark.kind == "weekly_progression" and mark.reference_km is not None:
-        text += f" in 7 days against {format_distance(mark.reference_km)} the 7 days before"
-    return text + ". Open the explanation and its source."
+        text = loc._("%(day)s: %(label)s, %(distance)s against a longest run of %(reference)s.")
+    elif mark.kind == "weekly_progression" and mark.reference_km is not None:
+        text = loc._(
+            "%(day)s: %(label)s, %(distance)s in 7 days against %(reference)s the 7 days before."
+        )
+    else:
+        text = loc._("%(day)s: %(label)s, %(distance)s.")
+    return text % values + " " + loc._("Open the explanation and its source.")
 
 
-def _marker(parent: ET.Element, mark: SpikeMark, x: float, y: float) -> None:
+def _marker(
+    parent: ET.Element, mark: SpikeMark, x: float, y: float, loc: PageLocale = ENGLISH
+) -> None:
     colour, letter = band_style(mark.band)
     link = _sub(parent, "a", href=f"#finding-{mark.id}", class_="spike", data_band=mark.band)
-    _sub(link, "title", spike_title(mark))
+    _sub(link, "title", spike_title(mark, loc))
     # A warning is a triangle, anything milder a circle: the shape says it without colour.
     if mark.severity == "warning":
         points = f"{_num(x)},{_num(y - 6)} {_num(x - 6)},{_num(y + 5)} {_num(x + 6)},{_num(y + 5)}"
@@ -259,56 +274,84 @@ def _reference_path(days: Sequence[LoadDay], axis: _XAxis, y_of: Callable[[float
     return " ".join(parts)
 
 
-def load_summary(load: LoadSeries) -> str:
+def load_summary(load: LoadSeries, loc: PageLocale = ENGLISH) -> str:
     runs = sum(day.runs for day in load.days)
-    text = (
-        f"Over the {load.weeks} weeks from {format_date(load.start)} to {format_date(load.end)} "
-        f"you ran {format_distance(load.total_km)} in {runs} run{'s' if runs != 1 else ''}. "
-        f"The last 7 days add up to {format_distance(load.last_7d_km)}. "
-    )
+    text = loc.n_(
+        "Over the %(weeks)d weeks from %(start)s to %(end)s you ran %(total)s in %(runs)d run.",
+        "Over the %(weeks)d weeks from %(start)s to %(end)s you ran %(total)s in %(runs)d runs.",
+        runs,
+    ) % {
+        "weeks": load.weeks,
+        "start": loc.day(load.start),
+        "end": loc.day(load.end),
+        "total": loc.distance(load.total_km),
+        "runs": runs,
+    }
+    text += " " + loc._("The last 7 days add up to %(distance)s.") % {
+        "distance": loc.distance(load.last_7d_km)
+    }
     if load.reference_km is None:
-        text += "There is no run in the last 30 days for your next run to be compared with. "
-    else:
-        text += (
-            f"Your next run is compared with your longest run of the last 30 days, "
-            f"{format_distance(load.reference_km)}. "
+        text += " " + loc._(
+            "There is no run in the last 30 days for your next run to be compared with."
         )
+    else:
+        text += " " + loc._(
+            "Your next run is compared with your longest run of the last 30 days, %(distance)s."
+        ) % {"distance": loc.distance(load.reference_km)}
     if not load.spikes:
-        return text + "No spikes are marked."
+        return text + " " + loc._("No spikes are marked.")
     marks = "; ".join(
-        f"{mark.label} on {format_date(mark.local_date)} ({format_distance(mark.value_km)})"
+        loc._("%(label)s on %(day)s (%(distance)s)")
+        % {
+            "label": mark.label,
+            "day": loc.day(mark.local_date),
+            "distance": loc.distance(mark.value_km),
+        }
         for mark in load.spikes
     )
     count = len(load.spikes)
-    return text + f"{count} finding{'s' if count != 1 else ''} marked: {marks}."
+    marked = loc.n_(
+        "%(count)d finding marked: %(marks)s.", "%(count)d findings marked: %(marks)s.", count
+    )
+    return text + " " + marked % {"count": count, "marks": marks}
 
 
-def load_table(load: LoadSeries) -> TableView:
+def load_table(load: LoadSeries, loc: PageLocale = ENGLISH) -> TableView:
     marked: dict[date, list[str]] = {}
     for mark in load.spikes:
         marked.setdefault(mark.local_date, []).append(mark.label)
     rows = [
         [
-            format_date(day.local_date),
-            format_distance(day.km),
-            format_distance(day.rolling_7d_km),
-            "none" if day.reference_km is None else format_distance(day.reference_km),
+            loc.day(day.local_date),
+            loc.distance(day.km),
+            loc.distance(day.rolling_7d_km),
+            loc._("none") if day.reference_km is None else loc.distance(day.reference_km),
             ", ".join(marked.get(day.local_date, [])),
         ]
         for day in load.days
         if day.runs or day.local_date in marked
     ]
     return TableView(
-        caption="Days with runs: distance, 7-day total and the longest run of the 30 days before",
-        headers=["Day", "Distance", "7-day total", "Longest run, 30 days before", "Marked"],
+        caption=loc._(
+            "Days with runs: distance, 7-day total and the longest run of the 30 days before"
+        ),
+        headers=[
+            loc._("Day"),
+            loc._("Distance"),
+            loc._("7-day total"),
+            loc._("Longest run, 30 days before"),
+            loc._("Marked"),
+        ],
         rows=rows,
     )
 
 
-def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
-    summary = load_summary(load)
-    root = _svg(chart_id, _LOAD_H, "Training load", summary)
-    axis = _XAxis(load.start, load.end)
+def load_chart(
+    load: LoadSeries, chart_id: str = "load-chart", loc: PageLocale = ENGLISH
+) -> ChartView:
+    summary = load_summary(load, loc)
+    root = _svg(chart_id, _LOAD_H, loc._("Training load"), summary)
+    axis = _XAxis(load.start, load.end, loc)
     top_value = max(
         [day.km for day in load.days] + [day.reference_km or 0.0 for day in load.days] + [1.0]
     )
@@ -320,7 +363,7 @@ def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
     _sub(
         root,
         "text",
-        "Daily distance (bars); dashed: longest run of the 30 days before",
+        loc._("Daily distance (bars); dashed: longest run of the 30 days before"),
         x=_num(_LEFT),
         y="10",
         font_size=_FONT,
@@ -331,7 +374,7 @@ def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
         _TOP,
         _BARS_H,
         ceiling,
-        [format_distance(v, decimals=0 if v == int(v) else 1) for v in (0.0, ceiling / 2, ceiling)],
+        [loc.distance(v, decimals=0 if v == int(v) else 1) for v in (0.0, ceiling / 2, ceiling)],
         [0.0, ceiling / 2, ceiling],
     )
     bars = _sub(root, "g", class_="bars", fill=BAR_COLOUR)
@@ -347,7 +390,7 @@ def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
             width=_num(axis.step * 0.7),
             height=_num(height),
         )
-        _sub(bar, "title", f"{format_date(day.local_date)}: {format_distance(day.km)}")
+        _sub(bar, "title", f"{loc.day(day.local_date)}: {loc.distance(day.km)}")
     path = _reference_path(load.days, axis, y_bar)
     if path:
         _sub(
@@ -366,7 +409,7 @@ def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
         level = stacked.get(mark.local_date, 0)
         stacked[mark.local_date] = level + 1
         bar_top = y_bar(next(d.km for d in load.days if d.local_date == mark.local_date))
-        _marker(markers, mark, axis.centre(mark.local_date), max(bar_top - 8 - level * 13, 8))
+        _marker(markers, mark, axis.centre(mark.local_date), max(bar_top - 8 - level * 13, 8), loc)
     axis.draw(root, _TOP + _BARS_H)
 
     week_top = _TOP + _BARS_H + _GAP
@@ -374,7 +417,7 @@ def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
     _sub(
         root,
         "text",
-        "7-day total",
+        loc._("7-day total"),
         x=_num(_LEFT),
         y=_num(week_top - 4),
         font_size=_FONT,
@@ -385,7 +428,7 @@ def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
         week_top,
         _WEEK_H,
         week_ceiling,
-        [format_distance(0.0, decimals=0), format_distance(week_ceiling, decimals=0)],
+        [loc.distance(0.0, decimals=0), loc.distance(week_ceiling, decimals=0)],
         [0.0, week_ceiling],
     )
     points = " ".join(
@@ -403,7 +446,9 @@ def load_chart(load: LoadSeries, chart_id: str = "load-chart") -> ChartView:
         class_="week-total",
     )
     axis.draw(root, week_top + _WEEK_H)
-    return ChartView(id=chart_id, svg=_serialise(root), summary=summary, table=load_table(load))
+    return ChartView(
+        id=chart_id, svg=_serialise(root), summary=summary, table=load_table(load, loc)
+    )
 
 
 # --- pain chart --------------------------------------------------------------------------------
@@ -413,65 +458,106 @@ _PAIN_H = 100
 _PAIN_TOTAL_H = _PAIN_TOP + _PAIN_H + 22
 
 
-def _where(timeline: PainTimeline, point: PainPoint) -> str:
-    side = f"{point.side} " if point.side in ("left", "right") else ""
-    return f"{side}{timeline.region_name}"
+def _side(side: str | None, loc: PageLocale) -> str:
+    """The side as the page writes it ("left"), or "" for none or both."""
+    if side == "left":
+        return loc._("left")
+    if side == "right":
+        return loc._("right")
+    return side or ""
 
 
-def pain_point_title(timeline: PainTimeline, point: PainPoint) -> str:
-    what = "no pain" if point.negated else format_score(point.score)
-    text = f"{format_date(point.local_date)}: {_where(timeline, point)} {what}"
+def _where(timeline: PainTimeline, point: PainPoint, loc: PageLocale = ENGLISH) -> str:
+    if point.side in ("left", "right"):
+        return loc._("%(side)s %(region)s") % {
+            "side": _side(point.side, loc),
+            "region": timeline.region_name,
+        }
+    return timeline.region_name
+
+
+def pain_point_title(timeline: PainTimeline, point: PainPoint, loc: PageLocale = ENGLISH) -> str:
+    what = loc._("no pain") if point.negated else loc.score(point.score)
+    text = f"{loc.day(point.local_date)}: {_where(timeline, point, loc)} {what}"
     if point.over_limit:
-        text += f", above the {timeline.limit:g}/10 limit"
+        text += loc._(", above the %(limit)s/10 limit") % {"limit": f"{timeline.limit:g}"}
     if point.red_flag:
-        text += ". Warning sign: " + "; ".join(point.red_flag_reasons)
+        text += loc._(". Warning sign: %(reasons)s") % {
+            "reasons": "; ".join(point.red_flag_reasons)
+        }
     if point.text.strip():
-        text += f'. Your note: "{point.text.strip()}"'
+        text += loc._('. Your note: "%(note)s"') % {"note": point.text.strip()}
     return text
 
 
-def pain_summary(timeline: PainTimeline) -> str:
+def pain_summary(timeline: PainTimeline, loc: PageLocale = ENGLISH) -> str:
     scored = [p for p in timeline.points if p.score is not None]
     count = len(timeline.points)
-    text = f"{timeline.region_name.capitalize()}: {count} note{'s' if count != 1 else ''}"
+    region = timeline.region_name.capitalize()
+    text = loc.n_("%(region)s: %(count)d note", "%(region)s: %(count)d notes", count) % {
+        "region": region,
+        "count": count,
+    }
     if scored:
         worst = max(scored, key=lambda p: p.score or 0.0)
-        text += (
-            f", highest {format_score(worst.score)} on {format_date(worst.local_date)}, "
-            f"latest {format_score(timeline.latest.score)} on "
-            f"{format_date(timeline.latest.local_date)}"
-        )
+        text += loc._(
+            ", highest %(worst)s on %(worst_day)s, latest %(latest)s on %(latest_day)s"
+        ) % {
+            "worst": loc.score(worst.score),
+            "worst_day": loc.day(worst.local_date),
+            "latest": loc.score(timeline.latest.score),
+            "latest_day": loc.day(timeline.latest.local_date),
+        }
     over = sum(p.over_limit for p in timeline.points)
-    text += f". {over} above the {timeline.limit:g}/10 limit"
+    text += loc._(". %(over)d above the %(limit)s/10 limit") % {
+        "over": over,
+        "limit": f"{timeline.limit:g}",
+    }
     flags = sum(p.red_flag for p in timeline.points)
-    text += f"; {flags} with a warning sign." if flags else "; no warning signs."
+    if flags:
+        text += loc.n_(
+            "; %(flags)d with a warning sign.", "; %(flags)d with a warning sign.", flags
+        ) % {"flags": flags}
+    else:
+        text += loc._("; no warning signs.")
     return text
 
 
-def pain_table(timeline: PainTimeline) -> TableView:
+def pain_table(timeline: PainTimeline, loc: PageLocale = ENGLISH) -> TableView:
     rows = [
         [
-            format_date(p.local_date),
-            "no pain" if p.negated else format_score(p.score),
-            p.side or "",
-            "yes" if p.over_limit else "no",
-            "; ".join(p.red_flag_reasons) if p.red_flag else "none",
+            loc.day(p.local_date),
+            loc._("no pain") if p.negated else loc.score(p.score),
+            _side(p.side, loc),
+            loc._("yes") if p.over_limit else loc._("no"),
+            "; ".join(p.red_flag_reasons) if p.red_flag else loc._("none"),
             p.text,
         ]
         for p in timeline.points
     ]
+    limit = f"{timeline.limit:g}"
     return TableView(
-        caption=f"{timeline.region_name.capitalize()} pain notes",
-        headers=["Day", "Score", "Side", f"Above {timeline.limit:g}/10", "Warning signs", "Note"],
+        caption=loc._("%(region)s pain notes") % {"region": timeline.region_name.capitalize()},
+        headers=[
+            loc._("Day"),
+            loc._("Score"),
+            loc._("Side"),
+            loc._("Above %(limit)s/10") % {"limit": limit},
+            loc._("Warning signs"),
+            loc._("Note"),
+        ],
         rows=rows,
     )
 
 
-def pain_chart(timeline: PainTimeline, start: date, end: date) -> ChartView:
+def pain_chart(
+    timeline: PainTimeline, start: date, end: date, loc: PageLocale = ENGLISH
+) -> ChartView:
     chart_id = f"pain-chart-{timeline.region.replace('_', '-')}"
-    summary = pain_summary(timeline)
-    root = _svg(chart_id, _PAIN_TOTAL_H, f"{timeline.region_name.capitalize()} pain", summary)
-    axis = _XAxis(start, end)
+    summary = pain_summary(timeline, loc)
+    region = timeline.region_name.capitalize()
+    root = _svg(chart_id, _PAIN_TOTAL_H, loc._("%(region)s pain") % {"region": region}, summary)
+    axis = _XAxis(start, end, loc)
 
     def y_of(score: float) -> float:
         return _PAIN_TOP + _PAIN_H - score / 10 * _PAIN_H
@@ -479,7 +565,7 @@ def pain_chart(timeline: PainTimeline, start: date, end: date) -> ChartView:
     _sub(
         root,
         "text",
-        f"{timeline.region_name.capitalize()} pain, 0–10",
+        loc._("%(region)s pain, 0–10") % {"region": region},
         x=_num(_LEFT),
         y="10",
         font_size=_FONT,
@@ -502,7 +588,7 @@ def pain_chart(timeline: PainTimeline, start: date, end: date) -> ChartView:
     _sub(
         root,
         "text",
-        f"limit {timeline.limit:g}/10",
+        loc._("limit %(limit)s/10") % {"limit": f"{timeline.limit:g}"},
         x=_num(WIDTH - _RIGHT),
         y=_num(limit_y - 3),
         font_size=_SMALL_FONT,
@@ -526,7 +612,7 @@ def pain_chart(timeline: PainTimeline, start: date, end: date) -> ChartView:
         x = axis.centre(point.local_date)
         y = y_of(point.score) if point.score is not None else _PAIN_TOP + _PAIN_H
         item = _sub(group, "g", class_="red-flag" if point.red_flag else "pain-point")
-        _sub(item, "title", pain_point_title(timeline, point))
+        _sub(item, "title", pain_point_title(timeline, point, loc))
         if point.red_flag:
             _sub(
                 item,
@@ -570,4 +656,6 @@ def pain_chart(timeline: PainTimeline, start: date, end: date) -> ChartView:
                 fill=LIMIT_COLOUR if point.over_limit else PAIN_COLOUR,
             )
     axis.draw(root, _PAIN_TOP + _PAIN_H)
-    return ChartView(id=chart_id, svg=_serialise(root), summary=summary, table=pain_table(timeline))
+    return ChartView(
+        id=chart_id, svg=_serialise(root), summary=summary, table=pain_table(timeline, loc)
+    )

@@ -3,19 +3,53 @@
 FastAPI's ``Jinja2Templates(env=environment())`` uses this environment as is; ``render`` is the
 same without a request (tests, the CLI). Every value reaches the HTML escaped, except a chart's
 SVG, which the chart code built with ElementTree (it escapes every text and attribute).
+
+The templates are translatable (``jinja2.ext.i18n``, catalogue domain "web"): ``render`` takes
+the ``PageLocale`` of the request; without one the page is English in kilometres, exactly as
+before translation. One environment per catalogue, built once.
 """
 
 from __future__ import annotations
 
+import gettext
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from pydantic import BaseModel, ConfigDict, Field
 
 from strava_rehab.dashboard.charts import BAND_STYLE, band_style
+from strava_rehab.dashboard.locale import ENGLISH, PageLocale
 from strava_rehab.dashboard.model import Dashboard, Destination
-from strava_rehab.dashboard.units import format_date, format_distance, format_score
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue that the template translates at run time."""
+    return message
+
+
+# Words the templates translate from data (``{{ _(kind) }}``), listed so that they are extracted.
+DYNAMIC_MESSAGES = (
+    N_("activities"),
+    N_("pain reports"),
+    N_("load findings"),
+    N_("suggestions"),
+    N_("records of what we wrote or sent"),
+)
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    """One entry of the page's language switch."""
+
+    code: str
+    name: str
+    href: str
+    current: bool
 
 
 class _Page(BaseModel):
@@ -75,8 +109,46 @@ TEMPLATES: dict[type[_Page], str] = {
 }
 
 
+def _loc(context: Context) -> PageLocale:
+    loc = context.get("loc")
+    return loc if isinstance(loc, PageLocale) else ENGLISH
+
+
+@pass_context
+def _distance(context: Context, km: float, decimals: int = 1) -> str:
+    return _loc(context).distance(km, decimals=decimals)
+
+
+@pass_context
+def _day(context: Context, day: date, year: bool = True) -> str:
+    return _loc(context).day(day, year=year)
+
+
+@pass_context
+def _score(context: Context, score: float | None) -> str:
+    return _loc(context).score(score)
+
+
+@pass_context
+def _ratio(context: Context, ratio: float) -> str:
+    return _loc(context).number(ratio, decimals=2)
+
+
+@pass_context
+def _severity(context: Context, severity: str) -> str:
+    loc = _loc(context)
+    names = {"notice": loc._("notice"), "warning": loc._("warning"), "info": loc._("info")}
+    return names.get(severity, severity)
+
+
+@pass_context
+def _translate(context: Context, message: str) -> str:
+    """A message as plain text (escaped like any value), for attributes and data-driven words."""
+    return _loc(context)._(message)
+
+
 @cache
-def environment() -> Environment:
+def _environment(catalogue: gettext.NullTranslations) -> Environment:
     env = Environment(
         loader=PackageLoader("strava_rehab.dashboard", "templates"),
         # HTML and SVG are escaped; only the stylesheet template (.css) is not.
@@ -84,13 +156,25 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["distance"] = format_distance
-    env.filters["day"] = format_date
-    env.filters["score"] = format_score
+    # Newstyle: the catalogue's text is the markup, the values put into it are escaped.
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["distance"] = _distance
+    env.filters["day"] = _day
+    env.filters["score"] = _score
+    env.filters["ratio"] = _ratio
+    env.globals["severity_name"] = _severity
+    env.globals["translate"] = _translate
+    env.globals["N_"] = N_
     env.globals["band_style"] = band_style
     env.globals["band_styles"] = BAND_STYLE
     return env
+
+
+def environment(loc: PageLocale = ENGLISH) -> Environment:
+    """The environment of ``loc``'s catalogue (English: the page as it was)."""
+    return _environment(loc.catalogue)
 
 
 def template_name(page: _Page) -> str:
@@ -98,7 +182,13 @@ def template_name(page: _Page) -> str:
     return TEMPLATES[type(page)]
 
 
-def render(page: _Page, **extra: Any) -> str:
-    """The page as HTML. ``extra`` adds context (FastAPI passes ``request``)."""
-    template = environment().get_template(template_name(page))
-    return template.render(page=page, **extra)
+def render(
+    page: _Page,
+    loc: PageLocale = ENGLISH,
+    languages: Sequence[LanguageChoice] = (),
+    **extra: Any,
+) -> str:
+    """The page as HTML in ``loc``'s language and units, with the language switch when
+    ``languages`` are given. ``extra`` adds context (FastAPI passes ``request``)."""
+    template = environment(loc).get_template(template_name(page))
+    return template.render(page=page, loc=loc, languages=list(languages), **extra)

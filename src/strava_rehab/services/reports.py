@@ -17,6 +17,7 @@ from strava_rehab.db.models import Activity, SuggestionRow
 from strava_rehab.load import LoadReport, analyze
 from strava_rehab.redact import mask_subscription
 from strava_rehab.services import connect, inbox, scheduling, subscription
+from strava_rehab.strava.activity import zone_named
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
 from strava_rehab.worker import health_path
 
@@ -43,6 +44,11 @@ def activity_count(ctx: AppContext, athlete_id: int) -> int:
     return gateway.activity_count(ctx.db, athlete_id)
 
 
+def _zone_key(stored: str | None) -> str | None:
+    zone = zone_named(stored)
+    return str(zone) if zone is not None else None
+
+
 def athletes_overview(ctx: AppContext) -> list[dict[str, Any]]:
     """Each athlete with their scopes and sync state."""
     now = ctx.clock()
@@ -56,6 +62,8 @@ def athletes_overview(ctx: AppContext) -> list[dict[str, Any]]:
             "last_sync_at": state.last_sync_at if state else None,
             "resume_at": state.resume_at if state else None,
             "last_error": state.last_error if state else "",
+            # Where the athlete last ran (IANA key), for times shown in their own zone.
+            "timezone": _zone_key(gateway.latest_activity_timezone(ctx.db, a.id)),
         }
         for a, state in gateway.athletes_with_sync_state(ctx.db)
     ]

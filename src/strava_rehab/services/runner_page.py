@@ -26,6 +26,7 @@ from strava_rehab.dashboard import (
     chart_window,
     plan_views,
 )
+from strava_rehab.dashboard.locale import ENGLISH, PageLocale
 from strava_rehab.db import gateway
 from strava_rehab.db.models import SuggestionRow
 from strava_rehab.errors import UserFacingError
@@ -94,9 +95,15 @@ def _pain_entries(ctx: AppContext, athlete_id: int, since: date, until: date) ->
 
 
 def dashboard(
-    ctx: AppContext, athlete_id: int, *, today: date | None = None, weeks: int | None = None
+    ctx: AppContext,
+    athlete_id: int,
+    *,
+    today: date | None = None,
+    weeks: int | None = None,
+    loc: PageLocale = ENGLISH,
 ) -> Dashboard:
-    """Everything ``/me`` shows for the athlete, as of their local ``today``."""
+    """Everything ``/me`` shows for the athlete, as of their local ``today``, in the language
+    and units of ``loc``."""
     today = today or local_today(ctx, athlete_id)
     weeks = weeks or ctx.settings.dashboard_weeks
     thresholds = ctx.settings.analysis
@@ -133,6 +140,7 @@ def dashboard(
         weeks=weeks,
         thresholds=thresholds,
         policy=policy,
+        loc=loc,
     )
 
 

@@ -68,3 +68,8 @@ def speed(km_per_hour: float, system: UnitSystem, *, decimals: int = 1) -> str:
     if system == "metric":
         return f"{km_per_hour:.{decimals}f} km/h"
     return f"{km_per_hour * _miles_per_km():.{decimals}f} mph"
+
+
+def distance_unit(system: UnitSystem) -> str:
+    """The label alone ("km" / "mi"), for table headers and the page's number formatting."""
+    return unit_label(system)

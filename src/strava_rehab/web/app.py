@@ -22,14 +22,19 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse as _StarletteJSON
 
 from strava_rehab.context import AppContext
+from strava_rehab.dashboard.locale import ENGLISH, PageLocale
+from strava_rehab.dashboard.templates import N_
 from strava_rehab.db import gateway
+from strava_rehab.serialize import dumps
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import subscription, web_connect
 from strava_rehab.strava.events import EventPayload, InvalidEvent, parse_event_body
+from strava_rehab.web.language import page_locale, remember
 from strava_rehab.web.pages import RunnerPages
 from strava_rehab.web.security import SecurityMiddleware, security_headers
 from strava_rehab.web.throttle import Throttle
@@ -37,14 +42,21 @@ from strava_rehab.worker import Worker, health_path
 
 log = logging.getLogger(__name__)
 
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>strava-rehab</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;
 line-height:1.5}}.button{{background:#FC4C02;color:#fff;padding:.7rem 1.2rem;border-radius:4px;
 border:0;font:inherit;text-decoration:none;font-weight:600}}small{{color:#555}}</style></head>
 <body>{body}
-<p><small>Powered by Strava. Education, not diagnosis.</small></p></body></html>"""
+<p><small>{footer}</small></p></body></html>"""
 
+
+# Words used inside f-strings, where the extractor cannot see a call: marked here.
+NOT_CONNECTED = N_("Not connected")
+START_AGAIN = N_("Start again")
+INVITATION_CODE = N_("Invitation code")
+TRY_AGAIN = N_("Try again")
+OPEN_YOUR_PAGE = N_("Open your page")
 
 # The browser that started a connection holds this cookie (its hash is in the state's row).
 CONNECT_COOKIE = "strava_rehab_connect"
@@ -53,16 +65,32 @@ CONNECT_COOKIE_PATH = "/connect"
 MAX_CALLBACK_PARAM = 255
 
 
-def page(body: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    return HTMLResponse(PAGE.format(body=body), status_code=status, headers=headers)
+class JSONResponse(_StarletteJSON):
+    """Every JSON answer through the one serializer: datetimes as ISO 8601 with an offset."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content, compact=True).encode("utf-8")
 
 
-def not_connected(reason: str, status: int = 400) -> HTMLResponse:
+def page(
+    body: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    loc: PageLocale = ENGLISH,
+) -> HTMLResponse:
+    footer = loc._("Powered by Strava. Education, not diagnosis.")
+    text = PAGE.format(body=body, lang=loc.language, footer=footer)
+    return HTMLResponse(text, status_code=status, headers=headers)
+
+
+def not_connected(reason: str, status: int = 400, loc: PageLocale = ENGLISH) -> HTMLResponse:
     """A refusal as a sentence (a service's message starts lower-case and has no full stop)."""
     sentence = reason[:1].upper() + reason[1:].rstrip(".") + "."
     return page(
-        f"<h1>Not connected</h1><p>{html.escape(sentence)}</p><p><a href='/'>Start again</a></p>",
+        f"<h1>{loc._(NOT_CONNECTED)}</h1><p>{html.escape(sentence)}</p>"
+        f"<p><a href='/'>{loc._(START_AGAIN)}</a></p>",
         status,
+        loc=loc,
     )
 
 
@@ -151,43 +179,54 @@ def create_app(
             {"ok": True, "duplicate": receipt.duplicate, "ignored": receipt.ignored}
         )
 
+    def loc_of(request: Request) -> PageLocale:
+        return page_locale(request, settings)
+
     @app.get("/")
-    def home() -> HTMLResponse:
+    def home(request: Request) -> HTMLResponse:
+        loc = loc_of(request)
         invite_only = settings.connect_invitation_code is not None
+        button = loc._("Connect with Strava")
         connect = (
-            "<form method='get' action='/connect'><p><label>Invitation code "
+            f"<form method='get' action='/connect'><p><label>{loc._(INVITATION_CODE)} "
             "<input name='invite' autocomplete='off' required></label></p>"
-            "<p><button class='button' type='submit'>Connect with Strava</button></p></form>"
+            f"<p><button class='button' type='submit'>{button}</button></p></form>"
             if invite_only and not settings.connect_allowed_athletes
-            else "<p><a class='button' href='/connect'>Connect with Strava</a></p>"
+            else f"<p><a class='button' href='/connect'>{button}</a></p>"
         )
-        return page(
-            "<h1>strava-rehab</h1><p>Finds risky mileage spikes in your runs, reads the pain you "
-            "log, and writes evidence-based rehab and prevention suggestions back to your own "
-            f"activity.</p>{connect}"
+        about = loc._(
+            "Finds risky mileage spikes in your runs, reads the pain you log, and writes "
+            "evidence-based rehab and prevention suggestions back to your own activity."
         )
+        response = page(f"<h1>strava-rehab</h1><p>{about}</p>{connect}", loc=loc)
+        return remember(request, response, secure=secure_cookie)
 
     def redirect_uri() -> str:
         return settings.public_url.rstrip("/") + "/connect/callback"
 
     @app.get("/connect")
     def connect_start(request: Request, invite: str | None = None) -> Response:
+        loc = loc_of(request)
         client = request.client.host if request.client else "unknown"
         wait = throttle.wait_s(client)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
+            title = loc._("Too many attempts")
+            message = loc._(
+                "Too many connection attempts from your address; try again in %(seconds)d s."
+            ) % {"seconds": seconds}
             return page(
-                "<h1>Too many attempts</h1><p>Too many connection attempts from your address; "
-                f"try again in {seconds} s.</p>",
+                f"<h1>{title}</h1><p>{message}</p>",
                 429,
                 {"Retry-After": str(seconds)},
+                loc=loc,
             )
         if invite is not None and len(invite) > MAX_CALLBACK_PARAM:
-            return not_connected("That invitation code is not valid.", 403)
+            return not_connected(loc._("That invitation code is not valid."), 403, loc)
         try:
             started = web_connect.start(ctx, redirect_uri(), invite)
         except web_connect.NotInvited as exc:
-            return not_connected(str(exc), 403)
+            return not_connected(str(exc), 403, loc)
         response = RedirectResponse(started.authorize_url, 302)
         response.set_cookie(
             CONNECT_COOKIE,
@@ -208,7 +247,9 @@ def create_app(
         state: str | None = None,
         error: str | None = None,
     ) -> HTMLResponse:
-        response = _callback(request.cookies.get(CONNECT_COOKIE), code, scope, state, error)
+        response = _callback(
+            request.cookies.get(CONNECT_COOKIE), code, scope, state, error, loc_of(request)
+        )
         response.delete_cookie(
             CONNECT_COOKIE,
             path=CONNECT_COOKIE_PATH,
@@ -219,16 +260,25 @@ def create_app(
         return response
 
     def _callback(
-        nonce: str | None, code: str | None, scope: str, state: str | None, error: str | None
+        nonce: str | None,
+        code: str | None,
+        scope: str,
+        state: str | None,
+        error: str | None,
+        loc: PageLocale,
     ) -> HTMLResponse:
         if any(len(v or "") > MAX_CALLBACK_PARAM for v in (code, scope, state, error)):
-            return not_connected("The answer from Strava is malformed (a value is too long).")
+            return not_connected(
+                loc._("The answer from Strava is malformed (a value is too long)."), loc=loc
+            )
         if error or not code or not state:
-            reason = html.escape(error or "no code or state in the answer")
+            reason = html.escape(error or loc._("no code or state in the answer"))
+            said = loc._("Strava said: %(reason)s.") % {"reason": reason}
             return page(
-                f"<h1>Not connected</h1><p>Strava said: {reason}.</p>"
-                "<p><a href='/connect'>Try again</a></p>",
+                f"<h1>{loc._(NOT_CONNECTED)}</h1><p>{said}</p>"
+                f"<p><a href='/connect'>{loc._(TRY_AGAIN)}</a></p>",
                 400,
+                loc=loc,
             )
         try:
             result = web_connect.finish(
@@ -240,27 +290,40 @@ def create_app(
                 redirect_uri=redirect_uri(),
             )
         except web_connect.NotAllowed as exc:
-            return not_connected(str(exc), 403)
+            return not_connected(str(exc), 403, loc)
         except athletes.ConnectError as exc:
-            return page(f"<h1>Not connected</h1><p>{html.escape(str(exc))}</p>", 400)
+            return page(
+                f"<h1>{loc._(NOT_CONNECTED)}</h1><p>{html.escape(str(exc))}</p>", 400, loc=loc
+            )
         missing = "".join(
-            f"<li>Without <code>{html.escape(s)}</code>: {html.escape(e)}.</li>"
+            "<li>"
+            + loc._("Without <code>%(scope)s</code>: %(effect)s.")
+            % {"scope": html.escape(s), "effect": html.escape(e)}
+            + "</li>"
             for s, e in result.missing.items()
         )
         if worker is not None:
             worker.wake("sync")
         if queue is not None:
             queue.athlete_connected(ctx, result.athlete_id)
+        connected = loc._("Connected, %(name)s") % {"name": html.escape(result.name)}
+        granted = loc._("Granted: %(scopes)s.") % {"scopes": html.escape(", ".join(result.granted))}
         response = page(
-            f"<h1>Connected, {html.escape(result.name)}</h1><p>Granted: "
-            f"{html.escape(', '.join(result.granted))}.</p>"
+            f"<h1>{connected}</h1><p>{granted}</p>"
             + (
-                f"<ul>{missing}</ul><p><a href='/connect'>Reconnect</a> to enable.</p>"
+                f"<ul>{missing}</ul><p>"
+                + loc._("<a href='/connect'>Reconnect</a> to enable.")
+                + "</p>"
                 if missing
                 else ""
             )
-            + "<p>Your runs will be checked after each upload. Add <code>#norehab</code> to a run "
-            "to skip it.</p><p><a class='button' href='/me'>Open your page</a></p>"
+            + "<p>"
+            + loc._(
+                "Your runs will be checked after each upload. Add <code>#norehab</code> to a "
+                "run to skip it."
+            )
+            + f"</p><p><a class='button' href='/me'>{loc._(OPEN_YOUR_PAGE)}</a></p>",
+            loc=loc,
         )
         # Connecting doubles as signing in, in the browser that started it: ``finish`` only
         # took the state because this browser's cookie matched it (a state begun without a

@@ -5,6 +5,9 @@ reads the session (``web.session``); without one it answers 401 with the sign-in
 shows no data. The athlete is always the session's own, never one named in the request: an id
 in a URL (an activity to undo) that is not theirs gets 404, exactly as one that does not exist.
 Every POST checks the form's CSRF token (403 without it) before doing anything.
+
+Every page is written in the language ``web.language`` picks for the request (``?lang=``, the
+switch's cookie, Accept-Language, the install default) and carries the language switch.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from strava_rehab.context import AppContext
+from strava_rehab.dashboard.locale import PageLocale
 from strava_rehab.dashboard.templates import (
+    N_,
     DeletePage,
     MePage,
     SettingsPage,
@@ -29,6 +34,8 @@ from strava_rehab.services import export
 from strava_rehab.services import runner_page as runner
 from strava_rehab.services.deliver import undo_blocks
 from strava_rehab.strava.errors import StravaError
+from strava_rehab.text.units import UnitSystem
+from strava_rehab.web.language import language_switch, page_locale, remember
 from strava_rehab.web.session import CSRF_FIELD, Sessions, SignedIn
 
 log = logging.getLogger(__name__)
@@ -38,36 +45,48 @@ MAX_FORM_BYTES = 16_384
 # Personal data: not kept by the browser's or any shared cache.
 PRIVATE = {"Cache-Control": "no-store"}
 UNDO_NOTICES = {
-    "removed": "Removed our text from run {run}; everything else in its description is as it was.",
-    "absent": "Run {run} carried no text of ours any more; nothing was changed.",
-    "gone": "Run {run} is no longer on Strava; nothing was changed.",
+    "removed": N_(
+        "Removed our text from run %(run)s; everything else in its description is as it was."
+    ),
+    "absent": N_("Run %(run)s carried no text of ours any more; nothing was changed."),
+    "gone": N_("Run %(run)s is no longer on Strava; nothing was changed."),
 }
+# Words used inside f-strings, where the extractor cannot see a call: marked here.
+NOT_FOUND = N_("Not found")
+REFUSED = N_("Refused")
+Page = SignedOutPage | MePage | SettingsPage | DeletePage
 
 
-def _html(page: SignedOutPage | MePage | SettingsPage | DeletePage, status: int = 200) -> Response:
-    return HTMLResponse(render(page), status_code=status, headers=PRIVATE)
+def _units(ctx: AppContext, athlete_id: int | None) -> UnitSystem:
+    """The athlete's unit system, the one argument the page's view model takes for it.
+
+    Metric until the athlete's ``measurement_preference`` is stored (read from Strava by the
+    units work); then this one place asks the gateway for it (``gateway.runner_locale``).
+    """
+    return "metric"
 
 
-def _signed_out(status: int = 401) -> Response:
-    return _html(SignedOutPage(connect_url=CONNECT_URL), status)
-
-
-def _not_found() -> Response:
-    return HTMLResponse(
-        "<!doctype html><title>Not found</title><p>Not found. <a href='/me'>Your page</a></p>",
-        status_code=404,
-        headers=PRIVATE,
+def _not_found(loc: PageLocale) -> Response:
+    head = (
+        "<!doctype html><title>Not found</title>"
+        if loc.language == "en"  # as it always was
+        else f"<!doctype html><html lang='{loc.language}'><title>{loc._(NOT_FOUND)}</title>"
     )
+    message = loc._("Not found. <a href='/me'>Your page</a>")
+    return HTMLResponse(f"{head}<p>{message}</p>", status_code=404, headers=PRIVATE)
 
 
-def _refused() -> Response:
-    return HTMLResponse(
-        "<!doctype html><title>Refused</title><p>This form has expired or did not come from "
-        "your page (no valid CSRF token). Go back to <a href='/me'>your page</a>, reload it and "
-        "try again.</p>",
-        status_code=403,
-        headers=PRIVATE,
+def _refused(loc: PageLocale) -> Response:
+    message = loc._(
+        "This form has expired or did not come from your page (no valid CSRF token). Go back "
+        "to <a href='/me'>your page</a>, reload it and try again."
     )
+    head = (
+        "<!doctype html><title>Refused</title>"
+        if loc.language == "en"
+        else f"<!doctype html><html lang='{loc.language}'><title>{loc._(REFUSED)}</title>"
+    )
+    return HTMLResponse(f"{head}<p>{message}</p>", status_code=403, headers=PRIVATE)
 
 
 async def _form(request: Request) -> dict[str, str] | None:
@@ -91,25 +110,48 @@ class RunnerPages:
         self.ctx = ctx
         self.sessions = Sessions(ctx)
         self.router = APIRouter()
+        self._secure = ctx.settings.public_url.startswith("https://")
         self._routes()
+
+    def locale(self, request: Request, athlete_id: int | None = None) -> PageLocale:
+        return page_locale(request, self.ctx.settings, _units(self.ctx, athlete_id))
+
+    def html(self, request: Request, page: Page, loc: PageLocale, status: int = 200) -> Response:
+        body = render(page, loc, language_switch(request, loc.language))
+        response = HTMLResponse(body, status_code=status, headers=PRIVATE)
+        return remember(request, response, secure=self._secure)
+
+    def signed_out(self, request: Request, status: int = 401) -> Response:
+        return self.html(
+            request, SignedOutPage(connect_url=CONNECT_URL), self.locale(request), status
+        )
 
     def _name(self, athlete_id: int) -> str:
         found = runner.profile(self.ctx, athlete_id)
         return found.name if found is not None else f"Athlete {athlete_id}"
 
-    def me_page(self, me: SignedIn, notice: str | None = None, status: int = 200) -> Response:
+    def me_page(
+        self, request: Request, me: SignedIn, notice: str | None = None, status: int = 200
+    ) -> Response:
+        loc = self.locale(request, me.athlete_id)
         choices = runner.choices(self.ctx, me.athlete_id)
         page = MePage(
             athlete_name=self._name(me.athlete_id),
             csrf_token=me.csrf_token,
-            dashboard=runner.dashboard(self.ctx, me.athlete_id),
+            dashboard=runner.dashboard(self.ctx, me.athlete_id, loc=loc),
             write_back_paused=choices.write_back_paused,
             notice=notice,
         )
-        return _html(page, status)
+        return self.html(request, page, loc, status)
 
     def settings_page(
-        self, me: SignedIn, *, saved: bool = False, error: str | None = None, status: int = 200
+        self,
+        request: Request,
+        me: SignedIn,
+        *,
+        saved: bool = False,
+        error: str | None = None,
+        status: int = 200,
     ) -> Response:
         choices = runner.choices(self.ctx, me.athlete_id)
         page = SettingsPage(
@@ -121,9 +163,11 @@ class RunnerPages:
             saved=saved,
             error=error,
         )
-        return _html(page, status)
+        return self.html(request, page, self.locale(request, me.athlete_id), status)
 
-    def delete_page(self, me: SignedIn, error: str | None = None, status: int = 200) -> Response:
+    def delete_page(
+        self, request: Request, me: SignedIn, error: str | None = None, status: int = 200
+    ) -> Response:
         summary = runner.delete_summary(self.ctx, me.athlete_id)
         page = DeletePage(
             athlete_name=self._name(me.athlete_id),
@@ -132,19 +176,19 @@ class RunnerPages:
             blocks_on_strava=summary.blocks_on_strava,
             error=error,
         )
-        return _html(page, status)
+        return self.html(request, page, self.locale(request, me.athlete_id), status)
 
     async def _post(
-        self, request: Request, action: Callable[[SignedIn, dict[str, str]], Response]
+        self, request: Request, action: Callable[[Request, SignedIn, dict[str, str]], Response]
     ) -> Response:
         """Session first (401), then the CSRF token (403), then the action in a thread."""
         me = await run_in_threadpool(self.sessions.current, request)
         if me is None:
-            return _signed_out()
+            return self.signed_out(request)
         form = await _form(request)
         if form is None or not self.sessions.csrf_ok(me, form.get(CSRF_FIELD)):
-            return _refused()
-        return await run_in_threadpool(action, me, form)
+            return _refused(self.locale(request))
+        return await run_in_threadpool(action, request, me, form)
 
     def _routes(self) -> None:
         router, sessions, ctx = self.router, self.sessions, self.ctx
@@ -153,25 +197,24 @@ class RunnerPages:
         def me_get(request: Request, undone: int | None = None, result: str = "") -> Response:
             me = sessions.current(request)
             if me is None:
-                return _signed_out()
+                return self.signed_out(request)
             notice = None
             if undone is not None and result in UNDO_NOTICES:
-                notice = UNDO_NOTICES[result].format(run=undone)
-            return self.me_page(me, notice)
+                notice = self.locale(request)._(UNDO_NOTICES[result]) % {"run": undone}
+            return self.me_page(request, me, notice)
 
         @router.get("/me/settings")
         def settings_get(request: Request, saved: int = 0) -> Response:
             me = sessions.current(request)
             if me is None:
-                return _signed_out()
-            return self.settings_page(me, saved=bool(saved))
+                return self.signed_out(request)
+            return self.settings_page(request, me, saved=bool(saved))
 
-        def save_settings(me: SignedIn, form: dict[str, str]) -> Response:
+        def save_settings(request: Request, me: SignedIn, form: dict[str, str]) -> Response:
             write_back = form.get("write_back", "on")
             if write_back not in ("on", "paused"):
-                return self.settings_page(
-                    me, error="writing to your runs must be on or paused", status=400
-                )
+                error = self.locale(request)._("writing to your runs must be on or paused")
+                return self.settings_page(request, me, error=error, status=400)
             try:
                 runner.save_choices(
                     ctx,
@@ -182,7 +225,7 @@ class RunnerPages:
                     remove_notification=form.get("remove_notification") == "yes",
                 )
             except runner.RunnerPageError as exc:
-                return self.settings_page(me, error=str(exc), status=400)
+                return self.settings_page(request, me, error=str(exc), status=400)
             return RedirectResponse("/me/settings?saved=1", status_code=303, headers=PRIVATE)
 
         @router.post("/me/settings")
@@ -193,7 +236,7 @@ class RunnerPages:
         def export_get(request: Request) -> Response:
             me = sessions.current(request)
             if me is None:
-                return _signed_out()
+                return self.signed_out(request)
             name = export.export_filename(ctx, me.athlete_id)
             return Response(
                 export.export_zip(ctx, me.athlete_id),
@@ -205,14 +248,14 @@ class RunnerPages:
         def delete_get(request: Request) -> Response:
             me = sessions.current(request)
             if me is None:
-                return _signed_out()
-            return self.delete_page(me)
+                return self.signed_out(request)
+            return self.delete_page(request, me)
 
-        def delete_all(me: SignedIn, form: dict[str, str]) -> Response:
+        def delete_all(request: Request, me: SignedIn, form: dict[str, str]) -> Response:
+            loc = self.locale(request)
             if form.get("confirm") != "delete":
-                return self.delete_page(
-                    me, error="Tick the box to confirm that all your data should go.", status=400
-                )
+                error = loc._("Tick the box to confirm that all your data should go.")
+                return self.delete_page(request, me, error=error, status=400)
             report = runner.disconnect(ctx, me.athlete_id, remove_blocks=True)
             log.info(
                 "athlete %s deleted their data (%d blocks removed, %d kept)",
@@ -220,13 +263,15 @@ class RunnerPages:
                 len(report.blocks.removed),
                 len(report.blocks.kept),
             )
-            response = _html(
+            response = self.html(
+                request,
                 SignedOutPage(
                     connect_url=CONNECT_URL,
                     deleted=True,
                     kept_blocks=sorted(report.blocks.kept),
                     note=report.note or None,
-                )
+                ),
+                loc,
             )
             sessions.end(response, me)
             return response
@@ -235,17 +280,18 @@ class RunnerPages:
         async def delete_post(request: Request) -> Response:
             return await self._post(request, delete_all)
 
-        def undo(activity_id: int) -> Callable[[SignedIn, dict[str, str]], Response]:
-            def run(me: SignedIn, form: dict[str, str]) -> Response:
+        def undo(activity_id: int) -> Callable[[Request, SignedIn, dict[str, str]], Response]:
+            def run(request: Request, me: SignedIn, form: dict[str, str]) -> Response:
                 if not 0 < activity_id < 2**63:  # no such id can exist (nor be stored)
-                    return _not_found()
+                    return _not_found(self.locale(request))
                 # The CLI's own service, limited to the session's athlete: not theirs -> [].
                 try:
                     results = undo_blocks(ctx, athlete_ids=[me.athlete_id], activity_id=activity_id)
                 except StravaError as exc:
-                    return self.me_page(me, f"Strava refused the undo: {exc}", status=502)
+                    refused = self.locale(request)._("Strava refused the undo: %(error)s")
+                    return self.me_page(request, me, refused % {"error": exc}, status=502)
                 if not results:
-                    return _not_found()
+                    return _not_found(self.locale(request))
                 outcome = results[0].outcome
                 result = "removed" if outcome == "removed our block" else "absent"
                 if outcome.startswith("not found"):
@@ -262,8 +308,8 @@ class RunnerPages:
         async def undo_post(request: Request, activity_id: int) -> Response:
             return await self._post(request, undo(activity_id))
 
-        def sign_out(me: SignedIn, form: dict[str, str]) -> Response:
-            response = _signed_out(200)
+        def sign_out(request: Request, me: SignedIn, form: dict[str, str]) -> Response:
+            response = self.signed_out(request, 200)
             sessions.end(response, me)
             return response
 

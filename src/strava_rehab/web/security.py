@@ -25,12 +25,13 @@ answered 413 too, so no route ever holds more than the cap in memory.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from strava_rehab.serialize import dumps
 
 HSTS = "max-age=63072000"  # two years; no includeSubDomains: other hosts are not ours to pin
 
@@ -130,7 +131,7 @@ class SecurityMiddleware:
 
     @staticmethod
     async def _refuse(send: Send, status: int, error: str) -> None:
-        body = json.dumps({"error": error}).encode()
+        body = dumps({"error": error}, compact=True).encode()
         await send(
             {
                 "type": "http.response.start",
