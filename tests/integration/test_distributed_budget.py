@@ -25,7 +25,7 @@ from tests.integration.conftest import CLIENT_ID, CLIENT_SECRET
 
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.db.engine import upgrade
-from strava_rehab.distributed.app import DistributedApp, build_app
+from strava_rehab.distributed.app import CATCH_UP_COVERS, DistributedApp, build_app
 from strava_rehab.sandbox import Sandbox, SandboxConfig
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
@@ -277,3 +277,31 @@ def test_a_spent_window_queues_the_job_again_for_the_reset(
             text("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL")
         ).scalar_one()
     assert pending == 0
+
+
+@pytest.mark.parametrize(
+    "case", [Case("catch-up", "sync_athlete", "none", "quarter")], ids=["catch-up"]
+)
+def test_workers_started_together_sync_each_athlete_once(case: Case, world: World) -> None:
+    """Each worker queues a catch-up fan-out as it starts; one that finished before the next
+    worker is up must not be queued again (four workers would spend four first syncs each)."""
+    w = world
+    assert w.dapp.queue_catch_up(w.ctx)
+    run_due_jobs(w)  # the fan-out and the athlete's first sync
+    second = build_app(w.ctx.settings, clock=w.sb.now)  # another worker, a minute later
+    try:
+        w.sb.advance_time(60)
+        assert not second.queue_catch_up(w.ctx)
+        run_due_jobs(w)
+        w.sb.advance_time(CATCH_UP_COVERS.total_seconds())
+        assert second.queue_catch_up(w.ctx)  # a worker starting later still catches up
+    finally:
+        second.contexts.close()
+    syncs = [
+        (r["task_name"], r["status"]) for r in job_rows(w) if r["task_name"].startswith("sync")
+    ]
+    assert syncs == [
+        ("sync_all", "succeeded"),
+        ("sync_athlete", "succeeded"),
+        ("sync_all", "todo"),
+    ]

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from strava_rehab.context import AppContext, open_context
+from strava_rehab.db import leases
 from strava_rehab.db.models import OutboxMessage, WebhookEvent
 from strava_rehab.distributed.defer import defer_in
 from strava_rehab.notify.outbox import send_pending
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 # A post-run job whose events failed (a 5xx, a timeout) comes back after this, times attempts.
 EVENT_RETRY_S = 5.0
+# A worker starting this soon after another one's catch-up fan-out does not queue its own.
+CATCH_UP_LEASE = "catch_up_sync"
+CATCH_UP_COVERS = timedelta(minutes=5)
 
 
 def conninfo(settings: Settings) -> str:
@@ -168,7 +172,7 @@ class DistributedApp:
             self.queue_sync(session, athlete_id)
 
     def queue_sync_all(self, ctx: AppContext) -> None:
-        """A catch-up fan-out now (a worker starting), deduped with any that already waits."""
+        """A fan-out now, deduped with any that already waits (not with one already run)."""
         with ctx.db.transaction() as session:
             defer_in(
                 session,
@@ -176,6 +180,20 @@ class DistributedApp:
                 queueing_lock="sync_all",
                 timestamp=int(ctx.clock().timestamp()),
             )
+
+    def queue_catch_up(self, ctx: AppContext) -> bool:
+        """The catch-up fan-out of a worker starting, unless another worker queued one within
+        ``CATCH_UP_COVERS``: four workers started together (``--scale worker=4``) sync each
+        athlete once, not four times over as each fan-out finishes before the next worker is
+        up (the queueing lock only dedupes a fan-out still waiting)."""
+        taken = leases.take(
+            ctx.db, CATCH_UP_LEASE, owner=leases.new_owner(), now=ctx.clock(), lease=CATCH_UP_COVERS
+        )
+        if not taken.won:
+            log.info("catch-up sync: queued by %s moments ago, not again", taken.holder)
+            return False
+        self.queue_sync_all(ctx)
+        return True
 
 
 def _pending_events(ctx: AppContext, athlete_id: int) -> int:
