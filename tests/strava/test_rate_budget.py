@@ -85,3 +85,19 @@ def test_parse_usage_headers_is_case_insensitive_and_tolerant() -> None:
         }
     )
     assert parsed == {"overall_15m": (5, 600), "overall_day": (10, 30000)}
+
+
+def test_resume_at_is_the_reset_of_the_longest_spent_window(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'r.db'}")
+    upgrade(db.engine)
+    budget = DatabaseRateBudget(db, safety_margin=0.95)
+    assert budget.resume_at(NOW) is None  # nothing spent yet
+    budget.observe({"X-RateLimit-Limit": "200,2000", "X-RateLimit-Usage": "189,300"}, NOW)
+    assert budget.resume_at(NOW) is None  # 95 % of 200 is 190: one call left
+    budget.reserve("read", NOW)
+    assert budget.resume_at(NOW) == datetime(2026, 11, 27, 9, 15, tzinfo=UTC)
+    with pytest.raises(RateLimitReached):  # what resume_at says, reserve does
+        budget.reserve("read", NOW)
+    budget.observe({"X-ReadRateLimit-Limit": "100,1000", "X-ReadRateLimit-Usage": "5,1000"}, NOW)
+    assert budget.resume_at(NOW) == datetime(2026, 11, 28, tzinfo=UTC)  # the day outlasts it
+    db.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from strava_rehab.context import AppContext, open_context
+from strava_rehab.db import leases
 from strava_rehab.db.models import OutboxMessage, WebhookEvent
 from strava_rehab.distributed.defer import defer_in
 from strava_rehab.notify.outbox import send_pending
@@ -31,12 +33,16 @@ from strava_rehab.services import jobs as services
 from strava_rehab.settings import ConfigError, Settings
 from strava_rehab.strava.errors import RateLimitReached, StravaError
 from strava_rehab.strava.events import EventPayload
-from strava_rehab.strava.rate_budget import BUCKETS
+from strava_rehab.strava.http import utc_now
+from strava_rehab.strava.rate_budget import BUCKETS, DatabaseRateBudget
 
 log = logging.getLogger(__name__)
 
 # A post-run job whose events failed (a 5xx, a timeout) comes back after this, times attempts.
 EVENT_RETRY_S = 5.0
+# A worker starting this soon after another one's catch-up fan-out does not queue its own.
+CATCH_UP_LEASE = "catch_up_sync"
+CATCH_UP_COVERS = timedelta(minutes=5)
 
 
 def conninfo(settings: Settings) -> str:
@@ -61,8 +67,9 @@ def next_quarter_hour(now: datetime) -> datetime:
 class Contexts:
     """One ``AppContext`` per worker thread (its own HTTP session), closed together."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.settings = settings
+        self.clock = clock
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[AppContext] = []
@@ -70,7 +77,11 @@ class Contexts:
     def get(self) -> AppContext:
         ctx: AppContext | None = getattr(self._local, "ctx", None)
         if ctx is None:
-            ctx = open_context(self.settings, migrate=False)
+            ctx = open_context(self.settings, migrate=False, clock=self.clock)
+            # A job never waits for Strava's window, not even the last seconds of one
+            # (``rate_limit_max_wait_s`` is the embedded runner's): it ends and is queued again
+            # for the reset, and the worker's slot and the athlete's lock go to other work.
+            ctx.http.max_rate_wait_s = 0.0
             self._local.ctx = ctx
             with self._lock:
                 self._opened.append(ctx)
@@ -161,7 +172,7 @@ class DistributedApp:
             self.queue_sync(session, athlete_id)
 
     def queue_sync_all(self, ctx: AppContext) -> None:
-        """A catch-up fan-out now (a worker starting), deduped with any that already waits."""
+        """A fan-out now, deduped with any that already waits (not with one already run)."""
         with ctx.db.transaction() as session:
             defer_in(
                 session,
@@ -169,6 +180,20 @@ class DistributedApp:
                 queueing_lock="sync_all",
                 timestamp=int(ctx.clock().timestamp()),
             )
+
+    def queue_catch_up(self, ctx: AppContext) -> bool:
+        """The catch-up fan-out of a worker starting, unless another worker queued one within
+        ``CATCH_UP_COVERS``: four workers started together (``--scale worker=4``) sync each
+        athlete once, not four times over as each fan-out finishes before the next worker is
+        up (the queueing lock only dedupes a fan-out still waiting)."""
+        taken = leases.take(
+            ctx.db, CATCH_UP_LEASE, owner=leases.new_owner(), now=ctx.clock(), lease=CATCH_UP_COVERS
+        )
+        if not taken.won:
+            log.info("catch-up sync: queued by %s moments ago, not again", taken.holder)
+            return False
+        self.queue_sync_all(ctx)
+        return True
 
 
 def _pending_events(ctx: AppContext, athlete_id: int) -> int:
@@ -195,12 +220,28 @@ def _rate_limited(error: str) -> bool:
     return error.startswith("Strava rate limit reached")
 
 
-def build_app(settings: Settings) -> DistributedApp:
-    """The app and its tasks; crons come from ``worker`` and ``distributed`` settings."""
+def _budget_resume(ctx: AppContext) -> datetime | None:
+    """When the shared budget has room again, if it is spent now (by this job or any other
+    process; a 429's usage headers are counted into it too)."""
+    return DatabaseRateBudget(ctx.db, ctx.settings.rate_safety_margin).resume_at(ctx.clock())
+
+
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    """The later reset: a job stopped by the quarter hour while the day is spent too would
+    only run again to be stopped by the day."""
+    return max((t for t in (first, second) if t is not None), default=None)
+
+
+def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> DistributedApp:
+    """The app and its tasks; crons come from ``worker`` and ``distributed`` settings.
+
+    ``clock`` is the tasks' clock (tests put it on the sandbox's); procrastinate's own times
+    (``scheduled_at`` due, heartbeats) are the database's.
+    """
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo(settings)),
     )
-    contexts = Contexts(settings)
+    contexts = Contexts(settings, clock)
     tasks: dict[str, procrastinate.tasks.Task[Any, Any, Any]] = {}
     dapp = DistributedApp(app=app, settings=settings, contexts=contexts, tasks=tasks)
     dist = settings.distributed
@@ -218,7 +259,11 @@ def build_app(settings: Settings) -> DistributedApp:
             resume = synced.resume_at if synced else None
             passes = [p for p in report.post_run if _rate_limited(p.error)]
             if resume is None and passes:
-                resume = next_quarter_hour(ctx.clock())
+                # The pass's writes were refused: resume when the spent window resets (the
+                # day's at midnight), not at every quarter hour until then.
+                resume = _budget_resume(ctx) or next_quarter_hour(ctx.clock())
+        if resume is not None:
+            resume = _later(resume, _budget_resume(ctx))
         with ctx.db.transaction() as session:
             dapp.queue_notifications(session, ctx.clock(), athlete_id)
             if resume is not None:
@@ -241,6 +286,11 @@ def build_app(settings: Settings) -> DistributedApp:
                 _suggestion_pass(ctx, athlete_id)
         except RateLimitReached as exc:
             resume = exc.resume_at
+        # The suggestion pass keeps a refused write to itself (a log line, in the inbox's pass
+        # and in ours), so ask the shared budget: spent now means a write may have been
+        # refused, and the pass runs again at the reset (with nothing left to write it makes
+        # no Strava call).
+        resume = _later(resume, _budget_resume(ctx))
         left = _pending_events(ctx, athlete_id)
         with ctx.db.transaction() as session:
             dapp.queue_notifications(session, ctx.clock(), athlete_id)

@@ -1,7 +1,8 @@
 """``strava-rehab worker`` in distributed mode: one procrastinate worker process.
 
 Run as many as you like on one PostgreSQL database. Each one:
-- queues a catch-up ``sync_all`` when it starts (deduped: several starting at once queue one);
+- queues a catch-up ``sync_all`` when it starts (deduped: workers starting within a few
+  minutes of each other queue one);
 - runs up to ``concurrency`` jobs at a time, each sync task in its own thread;
 - stops gracefully on SIGTERM or SIGINT: no new job, running ones finish (up to
   ``distributed.shutdown_timeout_s``), then it unregisters;
@@ -38,7 +39,7 @@ def run_worker(settings: Settings, *, concurrency: int | None = None) -> None:
     try:
         ctx = dapp.contexts.get()
         check_queue_schema(ctx)
-        dapp.queue_sync_all(ctx)
+        dapp.queue_catch_up(ctx)
         log.info("worker starting: concurrency %d", concurrency or dist.concurrency)
         dapp.app.run_worker(
             concurrency=concurrency or dist.concurrency,

@@ -146,6 +146,15 @@ class DatabaseRateBudget:
                 )
                 session.execute(stmt)
 
+    def resume_at(self, now: datetime) -> datetime | None:
+        """When a call could be reserved again, if no window has room now (the latest reset:
+        a spent day outlasts a spent quarter hour); None while every window has room."""
+        spent: list[datetime] = []
+        for name, (used, limit) in self.snapshot(now).items():
+            if used + 1 > math.floor(limit * self._margin):  # the test reserve makes
+                spent.append(BUCKETS[name].window_end(now))
+        return max(spent, default=None)
+
     def snapshot(self, now: datetime) -> dict[str, tuple[int, int]]:
         """Current ``(used, limit)`` per bucket, for status output."""
         result: dict[str, tuple[int, int]] = {}
