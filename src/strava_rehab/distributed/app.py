@@ -22,11 +22,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from strava_rehab.context import AppContext, open_context
-from strava_rehab.db import leases
+from strava_rehab.db import gateway, leases
 from strava_rehab.db.models import OutboxMessage, WebhookEvent
 from strava_rehab.distributed.defer import defer_in
 from strava_rehab.notify.outbox import send_pending
-from strava_rehab.services import channels, suggest
+from strava_rehab.services import channels, scheduling, suggest
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
 from strava_rehab.services import jobs as services
@@ -251,7 +251,11 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
         ctx = contexts.get()
         resume: datetime | None = None
         try:
-            report = services.sync_and_suggest(ctx, athlete_ids=[athlete_id])
+            if gateway.sync_state(ctx.db, athlete_id).backfill_done:
+                # The quota schedule's listing (a poll or the daily reconciliation), if due.
+                report = services.sync_scheduled_athlete(ctx, athlete_id)
+            else:  # the first sync: the whole backfill, resumable
+                report = services.sync_and_suggest(ctx, athlete_ids=[athlete_id])
         except RateLimitReached as exc:
             resume = exc.resume_at
         else:
@@ -330,10 +334,14 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     @app.task(name="sync_all", queueing_lock="sync_all")
     def sync_all(timestamp: int) -> None:
         ctx = contexts.get()
-        connected = [a.id for a in athletes.connected_athletes(ctx) if a.status == "connected"]
+        # Only who is due (services/scheduling.py): with healthy webhooks that is one
+        # reconciliation per athlete a day, not a listing of everyone every tick.
+        now = ctx.clock()
+        schedules = scheduling.schedules(ctx, now)
+        due = [s.athlete_id for s in schedules if s.mode == scheduling.BACKFILL or s.due(now)]
         with ctx.db.transaction() as session:
-            queued = sum(dapp.queue_sync(session, athlete_id) for athlete_id in connected)
-        log.info("sync_all: %d of %d athletes queued", queued, len(connected))
+            queued = sum(dapp.queue_sync(session, athlete_id) for athlete_id in due)
+        log.info("sync_all: %d of %d athletes queued (%d due)", queued, len(schedules), len(due))
 
     @app.periodic(cron=settings.worker.digest_cron)
     @app.task(name="send_digests", queueing_lock="send_digests")
