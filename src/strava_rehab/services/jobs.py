@@ -88,6 +88,13 @@ def _listing(
         scheduling.note_unannounced(
             ctx, scheduling.unannounced_uploads(ctx, synced.created, now), now
         )
+    if synced.reconciled and scheduling.profile_check_due(schedule.athlete_id, now):
+        # Units may have changed in Strava: one GET /athlete a week, spread over the week.
+        try:
+            with call_class(CallClass.RECONCILE):
+                athletes.refresh_profile(ctx, schedule.athlete_id)
+        except StravaError as exc:
+            log.info("athlete %s: units not re-read (%s)", schedule.athlete_id, exc)
     if synced.complete or synced.resume_at is not None:
         report.post_run.append(post_run.process_athlete(ctx, schedule.athlete_id, dry_run=dry_run))
     return synced

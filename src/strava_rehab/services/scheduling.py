@@ -128,6 +128,11 @@ def schedules(ctx: AppContext, now: datetime) -> list[AthleteSchedule]:
     return sorted(found, key=lambda s: (s.due_at or now, s.athlete_id))
 
 
+def profile_check_due(athlete_id: int, now: datetime) -> bool:
+    """Once a week per athlete, on a weekday of their own (no state, the load is spread)."""
+    return now.weekday() == athlete_id % 7
+
+
 def is_reconciliation(schedule: AthleteSchedule) -> bool:
     return schedule.mode == PollMode.RECONCILE.value
 
