@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from strava_rehab.content.translations import CatalogueError, check_catalogues
 from strava_rehab.content.vocabulary import default_vocabulary_path, load_vocabularies
 from strava_rehab.notify.channels import notifier_for
 from strava_rehab.pain import VocabularyError
@@ -38,4 +39,7 @@ def check_settings(settings: Settings) -> None:
         except VocabularyError as error:
             raise VocabularyError(f"pain_languages[{index}]: {error}") from None
     load_vocabularies()  # every shipped vocabulary may join a note: each must be valid
+    problems = check_catalogues()  # a broken .po fails here, not at a runner's first text
+    if problems:
+        raise CatalogueError(problems[0])
     check_notify(settings)

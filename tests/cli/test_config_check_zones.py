@@ -21,6 +21,7 @@ BAD = [
     ("[distributed]\noutbox_sweep_cron = '*/5 * *'\n", "distributed.outbox_sweep_cron", "cron"),
     ("pain_languages = ['en', 'tlh']\n", "pain_languages", "available languages: de, en, es"),
     ("pain_language = 'xx'\n", "pain_language", "available languages: de, en, es"),
+    ("language = 'fr'\n", "language", "available languages: en, de"),
 ]
 
 
