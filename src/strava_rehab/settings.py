@@ -40,6 +40,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from strava_rehab.config_env import CONFIG_ENV
 from strava_rehab.content.locate import ContentNotFoundError, content_dir
 from strava_rehab.content.toml_file import TomlFileError, read_toml
 from strava_rehab.content.vocabulary import available_languages
@@ -49,7 +50,6 @@ from strava_rehab.pain.vocabulary import _LANGUAGE as LANGUAGE_CODE
 from strava_rehab.rehab.policy import RehabPolicy
 
 APP_NAME = "strava-rehab"
-CONFIG_ENV = "STRAVA_REHAB_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "strava-rehab.toml"
 ENV_PREFIX = "STRAVA_REHAB_"
 PainSource = Literal["private_note", "description", "title"]

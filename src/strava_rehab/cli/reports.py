@@ -17,8 +17,6 @@ from strava_rehab.cli.options import (
     parse_date,
 )
 from strava_rehab.cli.output import emit_json, listing, say, table
-from strava_rehab.services import connect as athletes
-from strava_rehab.services import reports
 
 # --- analysis ------------------------------------------------------------------------------------
 
@@ -35,6 +33,8 @@ def analyze(
     as_json: JsonOpt = False,
 ) -> None:
     """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
+    from strava_rehab.services import reports
+
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)
     as_of = parse_date(on) or ctx.clock().date()
@@ -146,6 +146,9 @@ def pain_log(
 @pain_app.command("list")
 def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """List logged pain, newest first (from notes, descriptions and by hand)."""
+    from strava_rehab.services import connect as athletes
+    from strava_rehab.services import reports
+
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
     data: list[dict[str, Any]] = [
@@ -188,6 +191,9 @@ def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
 @app.command()
 def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """List the suggestions made, with why, the protocol and whether they were delivered."""
+    from strava_rehab.services import connect as athletes
+    from strava_rehab.services import reports
+
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
     rows = reports.suggestions(ctx, ids)
