@@ -23,18 +23,19 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING, Any
 
 from strava_rehab.context import AppContext
 from strava_rehab.db import leases
 from strava_rehab.errors import UserFacingError
 from strava_rehab.services import jobs
 from strava_rehab.settings import ConfigError
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
+# APScheduler is imported where the scheduler is built: ``worker --once``, ``status`` and the
+# health file never start one, and a cron cycle should not pay for loading it.
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ def write_health(ctx: AppContext, job: str, ok: bool, detail: str = "") -> None:
 
 
 def cron(expression: str, timezone: str, name: str) -> CronTrigger:
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         return CronTrigger.from_crontab(expression, timezone=timezone)
     except (ValueError, KeyError) as exc:
@@ -111,6 +114,10 @@ class Worker:
         self._lock = threading.Lock()
         self._running: set[str] = set()
         self._again: set[str] = set()
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
         settings = ctx.settings.worker
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
