@@ -104,3 +104,16 @@ def test_quiet_worker_once_imports_no_web_queue_or_notifier(
     names = imported_by(result.stderr)
     assert "strava_rehab.services.jobs" in names
     assert loaded(names, NOT_FOR_WORKER_ONCE) == []
+
+
+def test_config_check_validates_without_the_database_layer(
+    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRAVA_REHAB_DATA_DIR", str(tmp_path / "data"))
+    result = run(["-X", "importtime", "-m", "strava_rehab", "config", "check"])
+    assert result.returncode == 0, result.stderr
+    assert "configuration ok" in result.stdout
+    names = imported_by(result.stderr)
+    assert "apscheduler.triggers.cron" in names  # the cron expressions were checked
+    assert loaded(names, ("sqlalchemy", "alembic", "stravalib", "fastapi", "apprise")) == []
+    assert not (tmp_path / "data").exists()  # and no database was created for it

@@ -25,17 +25,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from strava_rehab.context import AppContext
-from strava_rehab.db import leases
 from strava_rehab.errors import UserFacingError
-from strava_rehab.services import jobs
 from strava_rehab.settings import ConfigError
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
-# APScheduler is imported where the scheduler is built: ``worker --once``, ``status`` and the
-# health file never start one, and a cron cycle should not pay for loading it.
+    from strava_rehab.context import AppContext
+    from strava_rehab.db import leases
+    from strava_rehab.services import jobs
+
+# Imported where they are used, not here: APScheduler where the scheduler is built (``worker
+# --once``, ``status`` and the health file never start one), the jobs and the leases (the
+# database) by the Worker, so that ``config check`` can validate a cron expression (``cron``)
+# without loading the database layer.
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class SchedulerBusy(UserFacingError):
     """Another process already runs this install's scheduler."""
 
 
-Job = Callable[[AppContext, threading.Event], Any]
+Job = Callable[["AppContext", threading.Event], Any]
 
 # ``worker --once`` exit codes, for cron and systemd (README, ``worker --help``). 1 and 2 keep the
 # CLI's meaning: a configuration problem, bad usage.
@@ -101,6 +104,9 @@ def cron(expression: str, timezone: str, name: str) -> CronTrigger:
 
 class Worker:
     def __init__(self, ctx: AppContext, *, standby_if_busy: bool = False) -> None:
+        from strava_rehab.db import leases
+        from strava_rehab.services import jobs
+
         self.ctx = ctx
         self.stop = threading.Event()
         # serve: without the lease, answer webhooks and stand by instead of refusing to start.
@@ -209,6 +215,8 @@ class Worker:
         self._keeper.start()
 
     def _take(self) -> leases.Taken:
+        from strava_rehab.db import leases
+
         taken = leases.take(
             self.ctx.db, SCHEDULER_LEASE, owner=self._owner, now=self.ctx.clock(), lease=self._lease
         )
@@ -226,6 +234,8 @@ class Worker:
 
     def check_lease(self) -> None:
         """One round of the lease keeper: renew ours, or take a free or expired one."""
+        from strava_rehab.db import leases
+
         if self._holding:
             if leases.renew(
                 self.ctx.db,
@@ -285,6 +295,8 @@ class Worker:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         if self._holding:
+            from strava_rehab.db import leases
+
             leases.release(self.ctx.db, SCHEDULER_LEASE, owner=self._owner)
             self._holding = False
         log.info("worker stopped")
