@@ -41,6 +41,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from strava_rehab.config_env import CONFIG_ENV
 from strava_rehab.content.locate import ContentNotFoundError, content_dir
 from strava_rehab.content.toml_file import TomlFileError, read_toml
 from strava_rehab.content.translations import AVAILABLE_LANGUAGES
@@ -52,7 +53,6 @@ from strava_rehab.quota.settings import QuotaPolicy
 from strava_rehab.rehab.policy import RehabPolicy
 
 APP_NAME = "strava-rehab"
-CONFIG_ENV = "STRAVA_REHAB_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "strava-rehab.toml"
 ENV_PREFIX = "STRAVA_REHAB_"
 PainSource = Literal["private_note", "description", "title"]

@@ -1,6 +1,11 @@
 """The ``strava-rehab`` command line.
 
 Exit codes: 0 ok, 1 a user or configuration error (the message says what to do), 2 bad usage.
+
+Start-up stays quick (``--help`` and completion build the whole command tree): this package and
+the command modules import typer and light helpers only. Settings, the database, Strava and the
+services are imported inside the commands that use them; types only annotations need come
+under ``TYPE_CHECKING``. ``tests/cli/test_import_weight.py`` holds that line.
 """
 
 from __future__ import annotations
@@ -11,18 +16,22 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import unquote
 
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from strava_rehab import __version__
 from strava_rehab.cli.output import fail, setup_logging
-from strava_rehab.context import AppContext, open_context
+from strava_rehab.config_env import CONFIG_ENV
 from strava_rehab.errors import UserFacingError
 from strava_rehab.redact import url_password
-from strava_rehab.settings import CONFIG_ENV, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
+
+    from strava_rehab.context import AppContext
+    from strava_rehab.settings import Settings
 
 
 class UserError(UserFacingError):
@@ -65,6 +74,8 @@ def quiet() -> bool:
 
 def settings() -> Settings:
     if _run.settings is None:
+        from strava_rehab.settings import load_settings
+
         _run.settings = load_settings()
     return _run.settings
 
@@ -85,6 +96,8 @@ def secrets_of(s: Settings) -> list[str]:
 def context(*, default_log: int = logging.WARNING) -> AppContext:
     """The wired-up product for a command (migrating the embedded database first)."""
     if _run.context is None:
+        from strava_rehab.context import open_context
+
         s = settings()
         setup_logging(log_level(default_log), secrets_of(s))
         _run.context = open_context(s)
@@ -149,6 +162,19 @@ def _register() -> None:
         importlib.import_module(f"strava_rehab.cli.{name}")
 
 
+def _dbapi_error(exc: Exception) -> DBAPIError | None:
+    """``exc`` as SQLAlchemy's DBAPIError, if it is one.
+
+    Only a command that loaded SQLAlchemy can raise one: checking ``sys.modules`` spares
+    ``--help`` the import.
+    """
+    if "sqlalchemy.exc" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    return exc if isinstance(exc, DBAPIError) else None
+
+
 def _database_problem(exc: DBAPIError) -> str | None:
     """One line for a database a user can fix (unreachable, missing, read-only), else None."""
     from strava_rehab.db.errors import describe
@@ -165,8 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     except UserFacingError as exc:
         fail(str(exc))
         sys.exit(1)
-    except DBAPIError as exc:
-        problem = _database_problem(exc)
+    except Exception as exc:
+        error = _dbapi_error(exc)
+        if error is None:
+            raise  # not a database error: as before, untouched
+        problem = _database_problem(error)
         if problem is None:
             raise  # not something the user can fix: keep the traceback for the bug report
         fail(problem)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from strava_rehab.cli import UserError, app, context, log_level, secrets_of, settings
 from strava_rehab.cli.options import JsonOpt
 from strava_rehab.cli.output import emit_json, say, setup_logging
-from strava_rehab.db.engine import Database, current_revision, downgrade, head_revision, upgrade
 from strava_rehab.redact import mask_url
-from strava_rehab.settings import config_source
+
+if TYPE_CHECKING:
+    from strava_rehab.db.engine import Database
 
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 config_app = typer.Typer(help="Check and show the settings.", no_args_is_help=True)
@@ -30,6 +31,8 @@ app.add_typer(keys_app, name="keys")
 @contextmanager
 def _database() -> Iterator[Database]:
     """The database alone (no migration on open), disposed of when the command ends."""
+    from strava_rehab.db.engine import Database
+
     s = settings()
     setup_logging(log_level(logging.INFO), secrets_of(s))
     db = Database(s.resolved_database_url)
@@ -42,6 +45,8 @@ def _database() -> Iterator[Database]:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the migrations (the embedded default also does this on every command)."""
+    from strava_rehab.db.engine import current_revision, upgrade
+
     with _database() as db:
         upgrade(db.engine, revision)
         say(f"database at revision {current_revision(db.engine)}")
@@ -54,6 +59,7 @@ def db_downgrade(
 ) -> None:
     """Revert the migrations down to REVISION ('base' empties the database), after showing what
     it drops and asking."""
+    from strava_rehab.db.engine import current_revision, downgrade
     from strava_rehab.db.plan import downgrade_plan
 
     with _database() as db:
@@ -84,6 +90,8 @@ def db_downgrade(
 @db_app.command("current")
 def db_current(as_json: JsonOpt = False) -> None:
     """Show the applied and the newest revision."""
+    from strava_rehab.db.engine import current_revision, head_revision
+
     with _database() as db:
         data = {"current": current_revision(db.engine), "head": head_revision(db.engine)}
     if as_json:
@@ -100,6 +108,7 @@ def db_copy(
 ) -> None:
     """Copy every row into another (empty) database: SQLite to PostgreSQL, for scaling out."""
     from strava_rehab.db.copy import copy_database
+    from strava_rehab.db.engine import Database
     from strava_rehab.db.token_vault import KEY_FILE_NAME, vault_for
 
     s = settings()
@@ -134,6 +143,8 @@ def config_check() -> None:
 @config_app.command("show")
 def config_show(as_json: JsonOpt = False) -> None:
     """Show the effective settings, with secrets masked."""
+    from strava_rehab.settings import config_source
+
     data = settings().model_dump(mode="json")
     if data.get("database_url"):
         data["database_url"] = mask_url(data["database_url"])  # a password may be inside

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import webbrowser
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -11,13 +11,14 @@ import typer
 from strava_rehab.cli import UserError, app, context
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import listing, local_time, say
-from strava_rehab.services import connect as athletes
-from strava_rehab.services import reports
+
+if TYPE_CHECKING:
+    from strava_rehab.services.connect import ConnectResult
 
 # --- connecting ----------------------------------------------------------------------------------
 
 
-def _report_connect(result: athletes.ConnectResult) -> None:
+def _report_connect(result: ConnectResult) -> None:
     verb = "Reconnected" if result.reconnected else "Connected"
     say(f"{verb} {result.name} (athlete {result.athlete_id}).")
     say(f"Granted scopes: {', '.join(result.granted) or 'none'}")
@@ -42,6 +43,8 @@ def connect(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the browser.")] = 300.0,
 ) -> None:
     """Connect a Strava account (scopes read, activity:read_all, activity:write)."""
+    from strava_rehab.services import connect as athletes
+
     ctx = context()
     if code is not None:
         bare, scope = athletes.parse_pasted_code(code)
@@ -77,7 +80,8 @@ def disconnect(
 ) -> None:
     """Deauthorize at Strava and delete everything stored about the athlete."""
     from strava_rehab.cli.output import is_terminal
-    from strava_rehab.services import runner_page
+    from strava_rehab.services import connect as athletes
+    from strava_rehab.services import reports, runner_page
 
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
@@ -129,6 +133,8 @@ def disconnect(
 @app.command("athletes")
 def list_athletes(as_json: JsonOpt = False) -> None:
     """List connected athletes, their scopes and sync state."""
+    from strava_rehab.services import reports
+
     ctx = context()
     rows = reports.athletes_overview(ctx)
     listing(

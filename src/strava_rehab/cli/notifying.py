@@ -10,8 +10,6 @@ import typer
 from strava_rehab.cli import app, context
 from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete
 from strava_rehab.cli.output import listing, say
-from strava_rehab.services import channels, runner_locale
-from strava_rehab.services import connect as athletes
 
 notify_app = typer.Typer(
     help="Each athlete's own notification channels (apprise URLs); notify.urls is the default.",
@@ -26,6 +24,8 @@ def notify_set(
     athlete: AthleteOpt = None,
 ) -> None:
     """Replace the athlete's channels by URL... (stored encrypted, shown masked)."""
+    from strava_rehab.services import channels
+
     ctx = context()
     view = channels.set_channels(ctx, one_athlete(ctx, athlete), urls)
     say(f"athlete {view.athlete_id}: {len(view.channels)} channel(s): {', '.join(view.channels)}")
@@ -34,6 +34,9 @@ def notify_set(
 @notify_app.command("show")
 def notify_show(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """Where each athlete's notifications go (their own channels, or the default), masked."""
+    from strava_rehab.services import channels
+    from strava_rehab.services import connect as athletes
+
     ctx = context()
     views = channels.show_channels(ctx, athletes.resolve_athlete(ctx, athlete))
     listing(
@@ -51,6 +54,8 @@ def notify_show(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
 @notify_app.command("test")
 def notify_test(athlete: AthleteOpt = None) -> None:
     """Send a test notification to the athlete's channels now."""
+    from strava_rehab.services import channels
+
     ctx = context()
     view = channels.send_test(ctx, one_athlete(ctx, athlete))
     say(f"athlete {view.athlete_id}: test sent to {', '.join(view.channels)} ({view.source})")
@@ -59,6 +64,8 @@ def notify_test(athlete: AthleteOpt = None) -> None:
 @notify_app.command("clear")
 def notify_clear(athlete: AthleteOpt = None) -> None:
     """Drop the athlete's own channels: notify.urls applies again."""
+    from strava_rehab.services import channels
+
     ctx = context()
     athlete_id = one_athlete(ctx, athlete)
     if channels.clear_channels(ctx, athlete_id):
@@ -84,6 +91,8 @@ def athlete_locale(
     ] = None,
 ) -> None:
     """Show or set the units and language of the athlete's descriptions and notifications."""
+    from strava_rehab.services import runner_locale
+
     # Checked before the database is opened: a typo gets the accepted values, nothing else.
     runner_locale.check_choices(units, language)
     ctx = context()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from strava_rehab.cli import UserError
-from strava_rehab.context import AppContext
-from strava_rehab.services import connect as athletes
 from strava_rehab.text.units import UNIT_SYSTEMS, UnitSystem
+
+if TYPE_CHECKING:
+    from strava_rehab.context import AppContext
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 AthleteOpt = Annotated[
@@ -82,6 +83,8 @@ def check_region(value: str) -> str:
 
 def one_athlete(ctx: AppContext, athlete: int | None) -> int:
     """The athlete a per-athlete report is about: the one named, or the only one connected."""
+    from strava_rehab.services import connect as athletes
+
     ids = athletes.resolve_athlete(ctx, athlete)
     if not ids:
         raise UserError("no athlete is connected; run: strava-rehab connect")

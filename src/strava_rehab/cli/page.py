@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from strava_rehab.cli import app, context
 from strava_rehab.cli.options import AthleteOpt, JsonOpt, one_athlete
 from strava_rehab.cli.output import emit_json, say
-from strava_rehab.content.knowledge import library
-from strava_rehab.dashboard import PlanView, format_date
-from strava_rehab.dashboard.units import format_score
+
+if TYPE_CHECKING:
+    from strava_rehab.dashboard import PlanView
 
 
 @app.command()
 def plan(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """The current rehab plan, as the runner's page shows it: phase, exercises, doses, rules."""
+    from strava_rehab.content.knowledge import library
     from strava_rehab.services import runner_page
 
     ctx = context()
@@ -43,6 +44,9 @@ def plan(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
 
 
 def _print_plan(item: PlanView) -> None:
+    from strava_rehab.dashboard import format_date
+    from strava_rehab.dashboard.units import format_score
+
     heading = item.protocol_name
     if item.phase is not None:
         heading += f": phase {item.phase} of {item.phase_count}, {item.phase_name}"

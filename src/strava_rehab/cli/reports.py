@@ -19,8 +19,6 @@ from strava_rehab.cli.options import (
     unit_system,
 )
 from strava_rehab.cli.output import emit_json, listing, say, table
-from strava_rehab.services import connect as athletes
-from strava_rehab.services import reports
 from strava_rehab.text.units import distance, distance_unit, distance_value
 
 # --- analysis ------------------------------------------------------------------------------------
@@ -39,6 +37,8 @@ def analyze(
     as_json: JsonOpt = False,
 ) -> None:
     """Mileage-spike analysis: recent days, current figures, findings and their evidence."""
+    from strava_rehab.services import reports
+
     system = unit_system(units)
     unit = distance_unit(system)
     ctx = context()
@@ -155,6 +155,9 @@ def pain_log(
 @pain_app.command("list")
 def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """List logged pain, newest first (from notes, descriptions and by hand)."""
+    from strava_rehab.services import connect as athletes
+    from strava_rehab.services import reports
+
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
     data: list[dict[str, Any]] = [
@@ -197,6 +200,9 @@ def pain_list(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
 @app.command()
 def suggestions(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     """List the suggestions made, with why, the protocol and whether they were delivered."""
+    from strava_rehab.services import connect as athletes
+    from strava_rehab.services import reports
+
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
     rows = reports.suggestions(ctx, ids)

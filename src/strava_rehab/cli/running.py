@@ -13,7 +13,6 @@ from strava_rehab.cli import UserError, app, context, log_level, secrets_of, set
 from strava_rehab.cli.options import AthleteOpt, DryRunOpt, JsonOpt
 from strava_rehab.cli.output import emit_json, local_time, say, setup_logging
 from strava_rehab.redact import mask_subscription
-from strava_rehab.services import connect as athletes
 
 
 @app.command()
@@ -24,6 +23,7 @@ def undo(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Remove our blocks from descriptions, leaving everything else as it was."""
+    from strava_rehab.services import connect as athletes
     from strava_rehab.services.deliver import undo_blocks
 
     if (activity_id is None) == (not all_):

@@ -11,10 +11,6 @@ import typer
 from strava_rehab.cli import UserError, app, context, log_level, quiet
 from strava_rehab.cli.options import AthleteOpt, JsonOpt, UnitsOpt, check_limit, unit_system
 from strava_rehab.cli.output import emit_json, listing, say, setup_logging
-from strava_rehab.cli.progress import sync_progress
-from strava_rehab.services import connect as athletes
-from strava_rehab.services import reports
-from strava_rehab.services.sync import sync_athlete
 from strava_rehab.text.units import distance_unit, distance_value
 
 # --- syncing -------------------------------------------------------------------------------------
@@ -29,6 +25,10 @@ def sync(
     as_json: JsonOpt = False,
 ) -> None:
     """Sync runs from Strava (the first sync backfills history)."""
+    from strava_rehab.cli.progress import sync_progress  # rich's progress bars
+    from strava_rehab.services import connect as athletes
+    from strava_rehab.services.sync import sync_athlete
+
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)
     if not ids:
@@ -71,6 +71,9 @@ def activities(
     as_json: JsonOpt = False,
 ) -> None:
     """List stored activities, newest first."""
+    from strava_rehab.services import connect as athletes
+    from strava_rehab.services import reports
+
     system = unit_system(units)
     ctx = context()
     ids = athletes.resolve_athlete(ctx, athlete)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from stravalib import model as strava_model
 
 from strava_rehab.db.models import Activity
 from strava_rehab.strava.errors import StravaError
+
+if TYPE_CHECKING:
+    from stravalib import model as strava_model
 
 # The summary fields whose change means the detail (description, note) must be fetched again.
 _SUMMARY_KEYS = (
@@ -57,11 +58,17 @@ class MalformedActivity(StravaError):
 
 def summary_of(raw: dict[str, Any]) -> strava_model.SummaryActivity:
     """Validate a SummaryActivity payload (raises pydantic's ValidationError if it is not one)."""
+    # Imported on first use: stravalib's models (and pint, for their units) take longer to load
+    # than the rest of a `worker --once` with nothing to sync.
+    from stravalib import model as strava_model
+
     return strava_model.SummaryActivity.model_validate(raw)
 
 
 def detail_of(raw: dict[str, Any]) -> strava_model.DetailedActivity:
     """Validate a DetailedActivity payload (``GET /activities/{id}``)."""
+    from stravalib import model as strava_model
+
     return strava_model.DetailedActivity.model_validate(raw)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel
-from stravalib import model as strava_model
 
 from strava_rehab.strava.http import StravaHttp
+
+if TYPE_CHECKING:
+    from stravalib import model as strava_model
 
 PER_PAGE_MAX = 200
 
@@ -123,6 +125,10 @@ class AthleteApi:
         self._token = access_token
 
     def athlete(self) -> strava_model.DetailedAthlete:
+        # Imported here, not at the top: stravalib's models are slow to load and most commands
+        # never parse an athlete.
+        from stravalib import model as strava_model
+
         body = self.http.request("GET", "/api/v3/athlete", token=self._token).json()
         return strava_model.DetailedAthlete.model_validate(body)
 

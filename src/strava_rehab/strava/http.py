@@ -19,10 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Literal
-
-import requests
-from urllib3.exceptions import NewConnectionError
+from typing import TYPE_CHECKING, Any, Literal
 
 from strava_rehab.quota.priorities import CallClass
 from strava_rehab.strava.errors import (
@@ -42,6 +39,13 @@ from strava_rehab.strava.rate_budget import (
     parse_usage_headers,
 )
 
+if TYPE_CHECKING:
+    import requests
+
+# requests (with urllib3) is imported on the first call to Strava, not with this module: every
+# command builds a StravaHttp, and most of them (a `worker --once` with nothing to sync, `status`)
+# never call Strava.
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
@@ -59,6 +63,9 @@ class AnswerLost(TransientStravaError):
 
 def _surely_unsent(exc: requests.RequestException) -> bool:
     """True when the connection was never made, so Strava cannot have seen the request."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
     if isinstance(exc, requests.ConnectTimeout):
         return True
     reason = exc.args[0] if exc.args else None
@@ -141,8 +148,9 @@ class StravaHttp:
         # Lower classes never spend the headroom the next new runs need (quota.priorities).
         self.gate = gate
         self.budget: RateBudget = budget or UnlimitedBudget()
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", "strava-rehab")
+        self._session = session
+        if session is not None:
+            session.headers.setdefault("User-Agent", "strava-rehab")
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.backoff_s = backoff_s
@@ -150,6 +158,16 @@ class StravaHttp:
         self.sleep = sleep
         self.max_rate_wait_s = max_rate_wait_s
         self.calls = 0
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session, made on first use (see the imports above)."""
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+            self._session.headers.setdefault("User-Agent", "strava-rehab")
+        return self._session
 
     def request(
         self,
@@ -167,6 +185,8 @@ class StravaHttp:
 
         ``idempotent=False``: never repeat a request Strava may have acted on (``AnswerLost``).
         """
+        import requests
+
         url = self.base + path
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         attempt = 0

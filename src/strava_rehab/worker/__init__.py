@@ -23,18 +23,22 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
-from strava_rehab.context import AppContext
-from strava_rehab.db import leases
 from strava_rehab.errors import UserFacingError
-from strava_rehab.services import jobs
 from strava_rehab.settings import ConfigError
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
+    from strava_rehab.context import AppContext
+    from strava_rehab.db import leases
+    from strava_rehab.services import jobs
+
+# Imported where they are used, not here: APScheduler where the scheduler is built (``worker
+# --once``, ``status`` and the health file never start one), the jobs and the leases (the
+# database) by the Worker, so that ``config check`` can validate a cron expression (``cron``)
+# without loading the database layer.
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class SchedulerBusy(UserFacingError):
     """Another process already runs this install's scheduler."""
 
 
-Job = Callable[[AppContext, threading.Event], Any]
+Job = Callable[["AppContext", threading.Event], Any]
 
 # ``worker --once`` exit codes, for cron and systemd (README, ``worker --help``). 1 and 2 keep the
 # CLI's meaning: a configuration problem, bad usage.
@@ -88,6 +92,8 @@ def write_health(ctx: AppContext, job: str, ok: bool, detail: str = "") -> None:
 
 
 def cron(expression: str, timezone: str, name: str) -> CronTrigger:
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         return CronTrigger.from_crontab(expression, timezone=timezone)
     except (ValueError, KeyError) as exc:
@@ -98,6 +104,9 @@ def cron(expression: str, timezone: str, name: str) -> CronTrigger:
 
 class Worker:
     def __init__(self, ctx: AppContext, *, standby_if_busy: bool = False) -> None:
+        from strava_rehab.db import leases
+        from strava_rehab.services import jobs
+
         self.ctx = ctx
         self.stop = threading.Event()
         # serve: without the lease, answer webhooks and stand by instead of refusing to start.
@@ -111,6 +120,10 @@ class Worker:
         self._lock = threading.Lock()
         self._running: set[str] = set()
         self._again: set[str] = set()
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
         settings = ctx.settings.worker
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -202,6 +215,8 @@ class Worker:
         self._keeper.start()
 
     def _take(self) -> leases.Taken:
+        from strava_rehab.db import leases
+
         taken = leases.take(
             self.ctx.db, SCHEDULER_LEASE, owner=self._owner, now=self.ctx.clock(), lease=self._lease
         )
@@ -219,6 +234,8 @@ class Worker:
 
     def check_lease(self) -> None:
         """One round of the lease keeper: renew ours, or take a free or expired one."""
+        from strava_rehab.db import leases
+
         if self._holding:
             if leases.renew(
                 self.ctx.db,
@@ -278,6 +295,8 @@ class Worker:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         if self._holding:
+            from strava_rehab.db import leases
+
             leases.release(self.ctx.db, SCHEDULER_LEASE, owner=self._owner)
             self._holding = False
         log.info("worker stopped")
