@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -81,6 +80,10 @@ class _Section(BaseModel):
 
 def _cron_expression(value: str) -> str:
     """A five-field crontab line APScheduler accepts; refused at load, naming the key."""
+    # Only a value given in a file or the environment gets here (defaults are not validated),
+    # so the scheduler's import is paid only by an install that sets one.
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         CronTrigger.from_crontab(value, timezone="UTC")
     except (ValueError, KeyError) as exc:
