@@ -284,6 +284,7 @@ def interrupted_backfill(make_ctx: ContextFactory, sandbox: Sandbox, athlete_id:
     """A 400-day backfill of 450+ activities stopped by a 429 after two pages (400 stored)."""
     ctx = make_ctx(backfill_days=400, rate_safety_margin=1.0)
     add_runs(sandbox, athlete_id, 450, days_back=350)
+    sandbox.advance_time(15 * 60)  # a fresh window: connecting read the athlete's profile
     sandbox.set_limits(read=(2, 1000))
     first = sync_athlete(ctx, athlete_id)
     assert not first.complete and first.resume_at is not None
