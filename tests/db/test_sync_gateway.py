@@ -83,7 +83,8 @@ def test_every_activity_column_is_written_by_a_listing_or_a_detail_or_is_ours() 
     summary_cols = set(gateway.ACTIVITY_SUMMARY_COLUMNS)
     detail_cols = set(gateway.ACTIVITY_DETAIL_COLUMNS)
     assert not summary_cols & detail_cols
-    assert columns == {"id", "analysed_hash"} | summary_cols | detail_cols
+    # Ours: the pain parse fingerprint, and when a create event announced the run (quota).
+    assert columns == {"id", "analysed_hash", "announced_at"} | summary_cols | detail_cols
 
 
 def together(*calls: Callable[[], object]) -> list[BaseException]:
