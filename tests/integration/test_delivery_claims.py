@@ -125,6 +125,8 @@ def test_a_newer_suggestion_saved_while_another_process_writes_is_written_by_tha
         query = select(SuggestionRow).where(SuggestionRow.activity_id == run_id)
         row = session.scalars(query).one()
         row.public_text += "\nSecond version: ease off for two days."
+        # Its own decision changed too (a new text with the same advice is not PUT again).
+        row.decision_facts = {**(row.decision_facts or {}), "phase": 2}
     late = deliver_description(latecomer, copy_of(latecomer, run_id))
     thread.join(30)
     description = sandbox.activity(run_id)["description"]
