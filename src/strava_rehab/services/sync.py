@@ -345,6 +345,13 @@ def backfill_step(ctx: AppContext, step: BackfillStep, horizon: date) -> SyncRep
         report.error = str(exc)
     finally:
         report.api_calls = ctx.http.calls - calls_before
+        gateway.record_sync_outcome(
+            db,
+            athlete_id,
+            error=report.error,
+            resume_at=report.resume_at,
+            completed_at=now if report.complete else None,
+        )
     log.info("backfill %s..%s %s", step.after, step.before, report.summary())
     return report
 
