@@ -106,8 +106,16 @@ class DistributedApp:
     # --- queueing (inside the caller's transaction) --------------------------------------
 
     def queue_sync(
-        self, session: Session, athlete_id: int, schedule_at: datetime | None = None
+        self,
+        session: Session,
+        athlete_id: int,
+        schedule_at: datetime | None = None,
+        *,
+        now: bool = False,
     ) -> bool:
+        """The athlete's sync: what the quota schedule says is due, or with ``now`` a listing
+        whatever the schedule (``run_until_idle``, like ``worker --once --all``)."""
+        extra: dict[str, Any] = {"listing": "now"} if now else {}
         return defer_in(
             session,
             self.tasks["sync_athlete"],
@@ -115,6 +123,7 @@ class DistributedApp:
             queueing_lock=f"sync:{athlete_id}",
             schedule_at=schedule_at,
             athlete_id=athlete_id,
+            **extra,
         )
 
     def queue_post_run(
@@ -171,14 +180,17 @@ class DistributedApp:
         with ctx.db.transaction() as session:
             self.queue_sync(session, athlete_id)
 
-    def queue_sync_all(self, ctx: AppContext) -> None:
-        """A fan-out now, deduped with any that already waits (not with one already run)."""
+    def queue_sync_all(self, ctx: AppContext, *, everyone: bool = False) -> None:
+        """A fan-out now, deduped with any that already waits (not with one already run):
+        of who is due, or with ``everyone`` of every connected athlete."""
+        extra: dict[str, Any] = {"everyone": True} if everyone else {}
         with ctx.db.transaction() as session:
             defer_in(
                 session,
                 self.tasks["sync_all"],
                 queueing_lock="sync_all",
                 timestamp=int(ctx.clock().timestamp()),
+                **extra,
             )
 
     def queue_catch_up(self, ctx: AppContext) -> bool:
@@ -247,11 +259,11 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     dist = settings.distributed
 
     @app.task(name="sync_athlete")
-    def sync_athlete(athlete_id: int) -> None:
+    def sync_athlete(athlete_id: int, listing: str = "scheduled") -> None:
         ctx = contexts.get()
         resume: datetime | None = None
         try:
-            if gateway.sync_state(ctx.db, athlete_id).backfill_done:
+            if listing == "scheduled" and gateway.sync_state(ctx.db, athlete_id).backfill_done:
                 # The quota schedule's listing (a poll or the daily reconciliation), if due.
                 report = services.sync_scheduled_athlete(ctx, athlete_id)
             else:  # the first sync: the whole backfill, resumable
@@ -272,7 +284,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
             dapp.queue_notifications(session, ctx.clock(), athlete_id)
             if resume is not None:
                 log.info("athlete %s: rate limit, sync queued again for %s", athlete_id, resume)
-                dapp.queue_sync(session, athlete_id, resume)
+                dapp.queue_sync(session, athlete_id, resume, now=listing == "now")
 
     @app.task(name="post_run")
     def post_run(athlete_id: int) -> None:
@@ -332,15 +344,19 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
 
     @app.periodic(cron=settings.worker.sync_cron)
     @app.task(name="sync_all", queueing_lock="sync_all")
-    def sync_all(timestamp: int) -> None:
+    def sync_all(timestamp: int, everyone: bool = False) -> None:
         ctx = contexts.get()
         # Only who is due (services/scheduling.py): with healthy webhooks that is one
         # reconciliation per athlete a day, not a listing of everyone every tick.
         now = ctx.clock()
         schedules = scheduling.schedules(ctx, now)
-        due = [s.athlete_id for s in schedules if s.mode == scheduling.BACKFILL or s.due(now)]
+        due = [
+            s.athlete_id
+            for s in schedules
+            if everyone or s.mode == scheduling.BACKFILL or s.due(now)
+        ]
         with ctx.db.transaction() as session:
-            queued = sum(dapp.queue_sync(session, athlete_id) for athlete_id in due)
+            queued = sum(dapp.queue_sync(session, a, now=everyone) for a in due)
         log.info("sync_all: %d of %d athletes queued (%d due)", queued, len(schedules), len(due))
 
     @app.periodic(cron=settings.worker.digest_cron)

@@ -63,7 +63,7 @@ def run_until_idle(settings: Settings) -> None:
     try:
         ctx = dapp.contexts.get()
         check_queue_schema(ctx)
-        dapp.queue_sync_all(ctx)
+        dapp.queue_sync_all(ctx, everyone=True)
         dapp.app.run_worker(
             wait=False,
             concurrency=1,
