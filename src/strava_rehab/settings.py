@@ -97,6 +97,24 @@ def _cron_expression(value: str) -> str:
 CronExpression = Annotated[str, AfterValidator(_cron_expression)]
 
 
+def _queue_cron_expression(value: str) -> str:
+    """procrastinate's periodic tasks take the five fields plus an optional sixth: seconds."""
+    fields = value.split()
+    if len(fields) != 6:
+        return _cron_expression(value)
+    from apscheduler.triggers.cron import CronTrigger
+
+    _cron_expression(" ".join(fields[:5]))
+    try:
+        CronTrigger(second=fields[5], timezone="UTC")
+    except (ValueError, KeyError) as exc:
+        raise ValueError(f"not a valid seconds field {fields[5]!r} ({exc})") from None
+    return value
+
+
+QueueCronExpression = Annotated[str, AfterValidator(_queue_cron_expression)]
+
+
 class DeliverySettings(_Section):
     write_description: bool = True
     opt_out_tag: str = "#norehab"
@@ -157,8 +175,9 @@ class DistributedSettings(_Section):
     heartbeat_s: float = Field(default=10.0, gt=0)
     # A worker silent this long is dead: its running jobs are retried by retry_stalled_jobs.
     stalled_after_s: float = Field(default=30.0, gt=0)
-    stalled_check_cron: CronExpression = "* * * * *"
-    outbox_sweep_cron: CronExpression = "*/5 * * * *"
+    # procrastinate's crons: the five fields, and optionally a sixth for the seconds.
+    stalled_check_cron: QueueCronExpression = "* * * * *"
+    outbox_sweep_cron: QueueCronExpression = "*/5 * * * *"
     shutdown_timeout_s: float = Field(default=60.0, gt=0)
 
 
