@@ -736,14 +736,26 @@ def store_activity_page(
 
 
 def delete_unlisted_activities(
-    db: Database, athlete_id: int, after: datetime, listed: set[int]
+    db: Database,
+    athlete_id: int,
+    after: datetime,
+    listed: set[int],
+    stored_before: datetime | None = None,
 ) -> list[int]:
     """Delete the athlete's activities starting after ``after`` that a complete listing of that
-    window did not return (deleted on Strava, or made private without read_all)."""
+    window did not return (deleted on Strava, or made private without read_all).
+
+    ``stored_before``: when the listing began. A run another process stored meanwhile (its
+    webhook arrived while we paged) was uploaded after our pages were read, not deleted: it
+    stays, and the next reconciliation judges it.
+    """
     with db.transaction() as session:
-        stored = session.scalars(
-            select(Activity.id).where(Activity.athlete_id == athlete_id, Activity.start_utc > after)
-        ).all()
+        query = select(Activity.id).where(
+            Activity.athlete_id == athlete_id, Activity.start_utc > after
+        )
+        if stored_before is not None:
+            query = query.where(Activity.synced_at < stored_before)
+        stored = session.scalars(query).all()
         gone = sorted(activity_id for activity_id in stored if activity_id not in listed)
         if gone:
             session.execute(delete(Activity).where(Activity.id.in_(gone)))

@@ -242,7 +242,9 @@ def sync_athlete(
         # The window was listed completely: stored activities in it that Strava no longer
         # lists are gone.
         after = datetime.fromtimestamp(window, tz=now.tzinfo)
-        report.deleted.extend(gateway.delete_unlisted_activities(db, athlete_id, after, seen))
+        report.deleted.extend(
+            gateway.delete_unlisted_activities(db, athlete_id, after, seen, stored_before=now)
+        )
         report.reconciled = state.backfill_done and due
         gateway.finish_sync_pass(
             db,
