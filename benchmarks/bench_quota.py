@@ -14,13 +14,16 @@ simulated minutes ``jobs.scheduled_sync`` if the product has one, else today's
 ``jobs.sync_and_suggest`` whenever ``worker.sync_cron`` is due, then ``jobs.send_outbox``. With
 webhooks on, the real web app under uvicorn receives the sandbox's event POSTs.
 
-Counted from the sandbox's traffic report: calls per athlete-day (every call that counts toward
-the read quota: listings, detail GETs, PUTs, athlete), calls per new run (detail GETs and PUTs of
-the runs uploaded that day; PUTs of earlier runs are shown apart), 429s, the day's and the
-busiest 15 minutes' reads. A run is *suggested* when its block was first PUT into its
+Counted from the sandbox's traffic report: calls per athlete-day (every call of the day that
+counts toward the read quota, divided by N: listings, detail GETs, PUTs, athlete, and the app's
+own such as subscription checks; OAuth token refreshes are free), calls per new run (detail GETs
+and PUTs of the runs uploaded that day; PUTs of earlier runs are shown apart), 429s, the day's
+and the busiest 15 minutes' reads. A run is *suggested* when its block was first PUT into its
 description (the sandbox records that PUT's time) or, for a run whose decision has nothing to say
 (no block to write), when our database stored that decision; "within 5 min" is from the upload.
-"budget refusals" are calls the product's own rate budget held back.
+"budget refusals" are calls the product's own rate budget held back. Once that budget has
+nothing left for the UTC day, no call can reach Strava before the day ends, so the rest of the
+day is one clock jump (its uploads still fire; the refusals after it are not counted: ">=").
 
 Targets (issue 12): with webhooks at most 6 calls per athlete-day, 200 athletes inside the
 default daily quota (no 429, no refusal, at most 1,000 reads) and every run suggested within 5
@@ -67,7 +70,6 @@ POLLING_CALLS_PER_ATHLETE_DAY = 30.0
 MAX_GETS_PER_RUN = 2  # one read, plus at most one second look
 MAX_PUTS_PER_RUN = 1
 QUOTA_ATHLETES = 200  # "200 athletes inside the default daily quota"
-QUOTA_CLASSES = ("list", "detail", "put", "athlete")  # what counts toward the read quota
 
 
 class UsageError(Exception):
@@ -83,6 +85,7 @@ class Row:
     day_s: float = 0.0
     job_s: dict[str, float] = field(default_factory=dict)
     quota_calls: int = 0  # this day's calls that count toward the read quota
+    unattributed: int = 0  # of which the app's own, no athlete's
     by_class: dict[str, int] = field(default_factory=dict)
     new_runs: int = 0
     new_run_gets: list[int] = field(default_factory=list)
@@ -223,11 +226,12 @@ def simulate_day(world: QuotaWorld, worker: SimulatedWorker) -> datetime | None:
 def collect(row: Row, world: QuotaWorld, planned: int) -> None:
     traffic = world.sandbox.traffic()
     row.by_class = {k: v for k, v in traffic.by_class.items() if v}
-    row.quota_calls = sum(
-        t.by_class.get(name, 0) for t in traffic.by_athlete.values() for name in QUOTA_CLASSES
-    )
-    row.rate_limited = traffic.rate_limited
+    # Every call that counts toward the quota, the app's own (subscription checks) included:
+    # the product's calls are all "non-upload", so they count toward the read limit too.
     row.day_reads = sum(d.counted for d in traffic.by_day)
+    row.quota_calls = row.day_reads
+    row.unattributed = traffic.unattributed
+    row.rate_limited = traffic.rate_limited
     row.peak_window_reads = max((w.counted for w in traffic.by_window), default=0)
     uploads = world.uploaded_runs()
     row.new_runs = len(uploads)
@@ -281,7 +285,8 @@ def print_table(rows: list[Row]) -> None:
         jobs = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in r.job_s.items())
         gets, puts = sum(r.new_run_gets), sum(r.new_run_puts)
         print(
-            f"N={r.athletes} webhooks {mode_name(r.webhooks)}: calls {r.by_class}; new runs: "
+            f"N={r.athletes} webhooks {mode_name(r.webhooks)}: calls {r.by_class} "
+            f"({r.unattributed} the app's own); new runs: "
             f"{gets} GETs, {puts} PUTs; suggested: {r.blocks_written} blocks written, "
             f"{r.nothing_to_say} decided with nothing to write, {r.never} never; "
             f"wall: setup {r.setup_s:.0f} s, day {r.day_s:.0f} s (in product jobs: {jobs})"

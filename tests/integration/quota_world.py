@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 from tests.integration.servers import free_port, web_server
 
 from strava_rehab.context import AppContext, open_context
@@ -69,7 +70,7 @@ SETUP_LIMITS = (10_000_000, 100_000_000)  # (15 min, day): the backfill never wa
 DEFAULT_OVERALL = (200, 2_000)  # Strava's default quota, as the sandbox ships it
 DEFAULT_READ = (100, 1_000)
 DELIVERY_WAIT_S = 120.0  # a ceiling: a jump over hours may carry hundreds of events
-SETUP_SYNC_ROUNDS = 5
+SETUP_SYNC_ROUNDS = 50  # a backfill spread over passes may take several
 
 
 @dataclass
@@ -219,8 +220,12 @@ def _build(
         _, verify = subscription.webhook_secrets(ctx)
         sub_id = ctx.app().create_subscription(subscription.callback_url(ctx), verify)
         subscription.save_subscription(ctx, {"id": sub_id})
-    for _ in range(SETUP_SYNC_ROUNDS):  # the connect-time backfill and the first suggestions
-        jobs.sync_and_suggest(ctx)
+    # The connect-time backfill and the first suggestions, by today's job, else the scheduler's.
+    setup_sync = getattr(jobs, "sync_and_suggest", None) or getattr(jobs, "scheduled_sync", None)
+    if setup_sync is None:
+        raise RuntimeError("jobs has neither sync_and_suggest nor scheduled_sync")
+    for _ in range(SETUP_SYNC_ROUNDS):
+        setup_sync(ctx, threading.Event())
         if all(gateway.sync_state(ctx.db, a).backfill_done for a in ids):
             break
     else:
@@ -298,9 +303,10 @@ class SimulatedWorker:
 
     ``after_step(delivered)`` is called after each ``world.step``: events delivered in the step
     wake the inbox job at once (as a webhook wakes it in ``worker/``), and every ``tick_s`` of
-    simulated time the scheduled jobs run: ``jobs.scheduled_sync(ctx, stop)`` when the product
-    has it (the scheduler deciding itself who is due), else today's ``jobs.sync_and_suggest``
-    whenever the ``worker.sync_cron`` schedule is due; then ``jobs.send_outbox``.
+    simulated time the scheduled jobs run: the inbox job (its interval), then
+    ``jobs.scheduled_sync(ctx, stop)`` when the product has it (the scheduler deciding itself
+    who is due), else today's ``jobs.sync_and_suggest`` whenever the ``worker.sync_cron``
+    schedule is due; then ``jobs.send_outbox``. ``runs`` and ``seconds`` count each job.
     """
 
     def __init__(self, world: QuotaWorld, tick_s: float = 300.0) -> None:
@@ -310,11 +316,14 @@ class SimulatedWorker:
         self.scheduled: Callable[[AppContext, threading.Event], object] | None = getattr(
             jobs, "scheduled_sync", None
         )
-        settings = world.ctx.settings.worker
-        self._cron = cron(settings.sync_cron, settings.timezone, "sync_cron")
         now = world.now()
         self._next_tick = now
-        self._next_sync: datetime | None = self._cron.get_next_fire_time(None, now)
+        self._cron: CronTrigger | None = None
+        self._next_sync: datetime | None = None
+        if self.scheduled is None:  # today's worker: the sync runs on its cron schedule
+            settings = world.ctx.settings.worker
+            self._cron = cron(settings.sync_cron, settings.timezone, "sync_cron")
+            self._next_sync = self._cron.get_next_fire_time(None, now)
         self.runs: dict[str, int] = {"inbox": 0, "sync": 0, "outbox": 0}
         self.seconds: dict[str, float] = {"inbox": 0.0, "sync": 0.0, "outbox": 0.0}  # wall time
 
@@ -340,9 +349,13 @@ class SimulatedWorker:
             return
         while self._next_tick <= now:
             self._next_tick += self.tick
+        if not delivered:
+            # The real inbox job also runs every few seconds: events left pending (a budget
+            # pause, a failed fetch) are retried at the tick, not only at the next webhook.
+            self._run("inbox", jobs.drain_inbox)
         if self.scheduled is not None:
             self._run("sync", self.scheduled)
-        elif self._next_sync is not None and self._next_sync <= now:
+        elif self._cron is not None and self._next_sync is not None and self._next_sync <= now:
             self._run("sync", jobs.sync_and_suggest)
             while self._next_sync is not None and self._next_sync <= now:
                 self._next_sync = self._cron.get_next_fire_time(self._next_sync, now)
