@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import requests
+from tests.integration.quota_world import quota_world  # noqa: F401 - a fixture
 
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.sandbox import Sandbox, SandboxConfig

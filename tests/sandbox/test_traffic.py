@@ -143,3 +143,31 @@ def test_traffic_over_http_round_trips_and_resets(sandbox: Sandbox, http: reques
     empty = sandbox.traffic()
     assert (empty.calls, empty.by_athlete, empty.by_window) == (0, {}, [])
     assert sandbox.calls()  # the call log is separate
+
+
+def test_detail_gets_and_puts_are_counted_by_activity_with_the_first_good_put(
+    sandbox: Sandbox, http: requests.Session
+) -> None:
+    token = login(sandbox, http)
+    api = f"{sandbox.url}/api/v3"
+    first, second = (int(a["id"]) for a in sandbox.activities(sandbox.seed_athlete_id)[-2:])
+    http.get(f"{api}/activities/{first}", headers=bearer(token))
+    sandbox.inject_fault("5xx", path_prefix=f"/api/v3/activities/{first}")
+    failed = http.put(f"{api}/activities/{first}", json={"description": "x"}, headers=bearer(token))
+    assert failed.status_code == 503
+    sandbox.advance_time(120)
+    written_at = sandbox.now()
+    http.put(f"{api}/activities/{first}", json={"description": "y"}, headers=bearer(token))
+    sandbox.advance_time(60)
+    http.put(f"{api}/activities/{first}", json={"description": "z"}, headers=bearer(token))
+    http.get(f"{api}/activities/{second}/", headers=bearer(token))
+    http.get(f"{api}/athlete/activities", headers=bearer(token))
+
+    report = sandbox.traffic()
+    one, two = report.by_activity[first], report.by_activity[second]
+    assert (one.athlete_id, one.detail, one.put, one.first_put_at) == (1001, 1, 3, written_at)
+    assert (two.detail, two.put, two.first_put_at) == (1, 0, None)
+    assert set(report.by_activity) == {first, second}  # listings are no activity's
+    assert TrafficReport.from_json(report.as_json()) == report
+    sandbox.reset_traffic()
+    assert sandbox.traffic().by_activity == {}

@@ -165,3 +165,15 @@ def test_a_slow_callback_times_out_each_attempt(
         sb.add_activity(sb.seed_athlete_id)
         assert sb.wait_for_deliveries(5.0)
         assert [d["attempts"] for d in sb.deliveries()] == [["timeout", "timeout"]]
+
+
+def test_an_unannounced_activity_sends_no_event(
+    sandbox: Sandbox, http: requests.Session, receiver: CallbackReceiver
+) -> None:
+    subscribe(sandbox, http, receiver.url)
+    login(sandbox, http)
+    lost = sandbox.add_activity_unannounced(sandbox.seed_athlete_id, distance=8000.0)
+    told = sandbox.add_activity(sandbox.seed_athlete_id, distance=9000.0)
+    assert sandbox.wait_for_deliveries(5.0)
+    assert [e["object_id"] for e in receiver.events] == [told["id"]]
+    assert sandbox.activity(lost["id"])["distance"] == 8000.0

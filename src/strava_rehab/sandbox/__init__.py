@@ -90,7 +90,8 @@ Control API (``/_sandbox``; JSON in and out; not rate limited, not faulted, not 
 ``GET /_sandbox/traffic``                   ``TrafficReport.as_json()``: calls by class (list,
                                             detail, put, athlete, token_refresh, other), by
                                             athlete, by 15-min window and UTC day; 429s; refresh
-                                            concurrency; ``DELETE`` resets it → 204
+                                            concurrency; detail GETs, PUTs and the first 200
+                                            PUT's time by activity; ``DELETE`` resets it → 204
 ==========================================  =====================================================
 
 ``/_sandbox/config`` also takes ``"quota_tier"`` (``standard`` 200/2,000 overall and 100/1,000

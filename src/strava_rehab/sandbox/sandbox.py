@@ -30,7 +30,7 @@ from .scopes import format_scopes, parse_scopes
 from .server import SandboxHTTPServer
 from .strava_redirect import sandbox_session
 from .subscriptions import handle_push_subscriptions
-from .traffic import TOKEN_REFRESH, TrafficRecorder, TrafficReport, classify
+from .traffic import TOKEN_REFRESH, TrafficRecorder, TrafficReport, activity_of, classify
 from .world import SandboxWorld, UnknownObject
 
 JSON = dict[str, Any]
@@ -147,6 +147,11 @@ class Sandbox:
 
     def add_activity(self, athlete_id: int, **fields: Any) -> JSON:
         return self._world.create_activity(athlete_id, fields)
+
+    def add_activity_unannounced(self, athlete_id: int, **fields: Any) -> JSON:
+        """Like ``add_activity``, but no ``create`` webhook is sent: the event Strava lost
+        (its three delivery attempts failed), which only a listing can find."""
+        return self._world.create_activity(athlete_id, fields, emit=False)
 
     def update_activity(self, activity_id: int, **fields: Any) -> JSON:
         return self._world.update_activity(activity_id, fields)
@@ -455,6 +460,7 @@ class Sandbox:
                 status,
                 counted=_counts_toward_limit(request),
                 injected=note == "injected",
+                activity_id=activity_of(request, endpoint_class),
             )
             return outcome
         finally:

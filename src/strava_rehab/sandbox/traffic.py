@@ -1,9 +1,11 @@
 """Traffic accounting: who called what, when, how often it hit a 429, and refresh concurrency.
 
 Every non-control request is classified once (``classify``) and counted by class, by athlete,
-by 15-minute window and by UTC day. Token refreshes are also tracked while *in flight*, per
-athlete, so a harness can assert that no two refreshes of one athlete's token overlapped, and
-that nobody refreshed with a refresh token that had already been rotated away.
+by 15-minute window and by UTC day; detail GETs and PUTs also by activity, with the time of the
+first PUT that succeeded (a quota harness measures upload-to-suggestion latency from it).
+Token refreshes are also tracked while *in flight*, per athlete, so a harness can assert that no
+two refreshes of one athlete's token overlapped, and that nobody refreshed with a refresh token
+that had already been rotated away.
 
 ``TrafficReport`` is the read-only model of all this; ``as_json``/``from_json`` round-trip it
 through the control API (``GET /_sandbox/traffic``).
@@ -29,6 +31,7 @@ TOKEN_REFRESH = "token_refresh"  # noqa: S105 - an endpoint class, not a secret
 OTHER = "other"
 ENDPOINT_CLASSES = (LIST, DETAIL, PUT, ATHLETE, TOKEN_REFRESH, OTHER)
 WINDOW_S = 900
+_ACTIVITY_PATH = "/api/v3/activities/"
 
 
 def classify(request: Request) -> str:
@@ -47,6 +50,13 @@ def classify(request: Request) -> str:
         if method == "PUT":
             return PUT
     return OTHER
+
+
+def activity_of(request: Request, endpoint_class: str) -> int | None:
+    """The activity a detail GET or a PUT is about (None for every other class)."""
+    if endpoint_class not in (DETAIL, PUT):
+        return None
+    return int(request.path.rstrip("/")[len(_ACTIVITY_PATH) :])
 
 
 def window_start(instant: datetime) -> datetime:
@@ -91,6 +101,37 @@ class AthleteTraffic:
             int(data["refreshes"]),
             int(data["max_concurrent_refreshes"]),
             int(data["stale_refreshes"]),
+        )
+
+
+@dataclass(frozen=True)
+class ActivityTraffic:
+    """Detail GETs and PUTs of one activity (any status), and when a PUT first succeeded."""
+
+    activity_id: int
+    athlete_id: int | None
+    detail: int
+    put: int
+    first_put_at: datetime | None  # sandbox time of the first PUT answered 200
+
+    def as_json(self) -> JSON:
+        return {
+            "activity_id": self.activity_id,
+            "athlete_id": self.athlete_id,
+            "detail": self.detail,
+            "put": self.put,
+            "first_put_at": None if self.first_put_at is None else self.first_put_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: JSON) -> ActivityTraffic:
+        first = data.get("first_put_at")
+        return cls(
+            int(data["activity_id"]),
+            None if data.get("athlete_id") is None else int(data["athlete_id"]),
+            int(data["detail"]),
+            int(data["put"]),
+            None if first is None else datetime.fromisoformat(str(first)),
         )
 
 
@@ -166,6 +207,7 @@ class TrafficReport:
     by_window: list[WindowTraffic]  # oldest first, only windows with calls
     by_day: list[WindowTraffic]
     refresh: RefreshStats
+    by_activity: dict[int, ActivityTraffic] = field(default_factory=dict)
 
     def no_concurrent_refreshes(self) -> bool:
         """True when no athlete ever had two refreshes in flight and none used a stale token."""
@@ -191,6 +233,7 @@ class TrafficReport:
             "by_window": [w.as_json() for w in self.by_window],
             "by_day": [d.as_json() for d in self.by_day],
             "refresh": self.refresh.as_json(),
+            "by_activity": {str(k): v.as_json() for k, v in sorted(self.by_activity.items())},
         }
 
     @classmethod
@@ -210,6 +253,10 @@ class TrafficReport:
             by_window=[WindowTraffic.from_json(w) for w in data["by_window"]],
             by_day=[WindowTraffic.from_json(d) for d in data["by_day"]],
             refresh=RefreshStats.from_json(dict(data["refresh"])),
+            by_activity={
+                int(k): ActivityTraffic.from_json(v)
+                for k, v in dict(data.get("by_activity", {})).items()
+            },
         )
 
 
@@ -238,6 +285,14 @@ class _AthleteBucket:
     stale: int = 0
 
 
+@dataclass
+class _ActivityBucket:
+    athlete_id: int | None = None
+    detail: int = 0
+    put: int = 0
+    first_put_at: datetime | None = None
+
+
 class TrafficRecorder:
     """Thread-safe counters; O(1) per call. Its own lock, never the world's."""
 
@@ -260,6 +315,7 @@ class TrafficRecorder:
             self._athletes[athlete_id] = _AthleteBucket(in_flight=count, max_in_flight=count)
         self._windows: dict[datetime, _Bucket] = {}
         self._days: dict[datetime, _Bucket] = {}
+        self._activities: dict[int, _ActivityBucket] = {}
 
     def reset(self, now: datetime) -> None:
         with self._lock:
@@ -291,9 +347,18 @@ class TrafficRecorder:
         *,
         counted: bool,
         injected: bool = False,
+        activity_id: int | None = None,
     ) -> None:
         limited = status == 429
         with self._lock:
+            if activity_id is not None:
+                seen = self._activities.setdefault(activity_id, _ActivityBucket(athlete_id))
+                if endpoint_class == PUT:
+                    seen.put += 1
+                    if status == 200 and seen.first_put_at is None:
+                        seen.first_put_at = now
+                else:
+                    seen.detail += 1
             self._total.add(endpoint_class, counted, limited)
             self._status["dropped" if status is None else str(status)] += 1
             self._injected_429 += limited and injected
@@ -352,4 +417,10 @@ class TrafficRecorder:
                 by_window=buckets(self._windows),
                 by_day=buckets(self._days),
                 refresh=refresh,
+                by_activity={
+                    activity_id: ActivityTraffic(
+                        activity_id, b.athlete_id, b.detail, b.put, b.first_put_at
+                    )
+                    for activity_id, b in self._activities.items()
+                },
             )
