@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -158,6 +159,46 @@ def forget_activity(ctx: AppContext, activity_id: int) -> bool:
     return gateway.delete_activity(ctx.db, activity_id)
 
 
+@contextmanager
+def _counted(ctx: AppContext, report: SyncReport) -> Iterator[None]:
+    """The Strava calls the block made go into the report, however it ends."""
+    before = ctx.http.calls
+    try:
+        yield
+    finally:
+        report.api_calls = ctx.http.calls - before
+
+
+@contextmanager
+def _pass_outcome(ctx: AppContext, report: SyncReport, now: datetime) -> Iterator[None]:
+    """How a pass (a sync, a backfill step) ended, in the report and in the sync state: a rate
+    limit is a resume time, a refused token disconnects the athlete, anything else from Strava
+    is the pass's error. An inactive app stops everything (it is the operator's to fix)."""
+    try:
+        yield
+    except RateLimitReached as exc:
+        report.resume_at = exc.resume_at
+        report.error = str(exc)
+    except Unauthorized as exc:
+        athletes.mark_disconnected(ctx, report.athlete_id, f"Strava rejected the token ({exc})")
+        report.error = f"disconnected: {athletes.RECONNECT_HINT}"
+    except (AthleteDisconnected, TransientStravaError) as exc:
+        report.error = str(exc)
+        report.unreachable = isinstance(exc, TransientStravaError)
+    except ApplicationInactive:
+        raise
+    except StravaError as exc:
+        report.error = str(exc)
+    finally:
+        gateway.record_sync_outcome(
+            ctx.db,
+            report.athlete_id,
+            error=report.error,
+            resume_at=report.resume_at,
+            completed_at=now if report.complete else None,
+        )
+
+
 ListingMode = Literal["auto", "poll", "reconcile"]
 
 
@@ -178,10 +219,9 @@ def sync_athlete(
     scheduler (``services/scheduling.py``) picks poll or reconcile per athlete.
     """
     report = SyncReport(athlete_id)
-    calls_before = ctx.http.calls
     now = ctx.clock()
     db, run_types = ctx.db, ctx.settings.run_types
-    try:
+    with _pass_outcome(ctx, report, now), _counted(ctx, report):
         token = athletes.access_token(ctx, athlete_id)
         api = ctx.athlete_api(token)
         if full:
@@ -265,28 +305,6 @@ def sync_athlete(
             on_progress,
         )
         report.complete = True
-    except RateLimitReached as exc:
-        report.resume_at = exc.resume_at
-        report.error = str(exc)
-    except Unauthorized as exc:
-        athletes.mark_disconnected(ctx, athlete_id, f"Strava rejected the token ({exc})")
-        report.error = f"disconnected: {athletes.RECONNECT_HINT}"
-    except (AthleteDisconnected, TransientStravaError) as exc:
-        report.error = str(exc)
-        report.unreachable = isinstance(exc, TransientStravaError)
-    except ApplicationInactive:
-        raise
-    except StravaError as exc:
-        report.error = str(exc)
-    finally:
-        report.api_calls = ctx.http.calls - calls_before
-        gateway.record_sync_outcome(
-            db,
-            athlete_id,
-            error=report.error,
-            resume_at=report.resume_at,
-            completed_at=now if report.complete else None,
-        )
     log.info("sync %s", report.summary())
     return report
 
@@ -301,10 +319,9 @@ def backfill_step(ctx: AppContext, step: BackfillStep, horizon: date) -> SyncRep
     """
     athlete_id = step.athlete_id
     report = SyncReport(athlete_id)
-    calls_before = ctx.http.calls
     now = ctx.clock()
     db, run_types = ctx.db, ctx.settings.run_types
-    try:
+    with _pass_outcome(ctx, report, now), _counted(ctx, report):
         api = ctx.athlete_api(athletes.access_token(ctx, athlete_id))
         state = gateway.sync_state(db, athlete_id)
         # Local dates: a day either side covers every time zone (rows are upserted by id).
@@ -332,28 +349,6 @@ def backfill_step(ctx: AppContext, step: BackfillStep, horizon: date) -> SyncRep
             now=now,
         )
         report.complete = True
-    except RateLimitReached as exc:
-        report.resume_at = exc.resume_at
-        report.error = str(exc)
-    except Unauthorized as exc:
-        athletes.mark_disconnected(ctx, athlete_id, f"Strava rejected the token ({exc})")
-        report.error = f"disconnected: {athletes.RECONNECT_HINT}"
-    except (AthleteDisconnected, TransientStravaError) as exc:
-        report.error = str(exc)
-        report.unreachable = isinstance(exc, TransientStravaError)
-    except ApplicationInactive:
-        raise
-    except StravaError as exc:
-        report.error = str(exc)
-    finally:
-        report.api_calls = ctx.http.calls - calls_before
-        gateway.record_sync_outcome(
-            db,
-            athlete_id,
-            error=report.error,
-            resume_at=report.resume_at,
-            completed_at=now if report.complete else None,
-        )
     log.info("backfill %s..%s %s", step.after, step.before, report.summary())
     return report
 
