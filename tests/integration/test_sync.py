@@ -11,7 +11,7 @@ from tests.integration.conftest import ContextFactory, sandbox_ids, stored_ids
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import Activity, SyncState
 from strava_rehab.sandbox import Sandbox, SandboxConfig
-from strava_rehab.services import jobs
+from strava_rehab.services import jobs, subscription
 from strava_rehab.services.sync import sync_athlete
 from strava_rehab.strava.activity import parse_time
 
@@ -271,6 +271,8 @@ def test_a_note_typed_after_the_upload_is_read_on_the_second_look(
     # The runner adds the note afterwards: a description edit fires no event.
     sandbox.update_activity(run_id, description="left shin sore 4/10")
     sandbox.advance_time(2 * 3600)
+    # Healthy webhooks: no listing is due for hours, so only the second look reads the note.
+    subscription.save_subscription(ctx, {"id": 1, "callback_url": "https://example.invalid/x"})
     # The one second look: scheduled (it costs quota), for a run with no pain information.
     assert jobs.scheduled_sync(ctx).second_looks == [run_id]
     with ctx.db.transaction() as session:

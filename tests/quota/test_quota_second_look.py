@@ -74,3 +74,9 @@ def test_batch_spends_the_room_once_and_oldest_first() -> None:
     candidates = [run(2, 1.9, aid=1), run(3, 2.9, aid=2), run(4, 3.9, aid=3)]
     verdicts = second_looks_due(candidates, now=NOW, usage=usage, demand=DEMAND)
     assert [(v.activity_id, v.eligible) for v in verdicts] == [(3, True), (2, True), (1, False)]
+
+
+def test_no_second_look_when_the_runner_already_wrote_a_note_without_pain() -> None:
+    noted = run(2, 1.9).model_copy(update={"has_note": True})
+    verdict = second_look(noted, now=NOW, usage=ROOMY, demand=DEMAND)
+    assert not verdict.eligible and "note was already there" in verdict.reason

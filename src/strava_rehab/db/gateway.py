@@ -875,6 +875,9 @@ class SecondLookFacts:
     ended_at: datetime
     detail_fetched_at: datetime | None
     has_pain_information: bool
+    # The runner's own words as we hold them (our block is cut by the caller).
+    description: str
+    private_note: str
 
 
 def second_look_facts(
@@ -891,6 +894,8 @@ def second_look_facts(
                 Activity.elapsed_time_s,
                 Activity.detail_fetched_at,
                 Activity.local_date,
+                Activity.description,
+                Activity.private_note,
             ).where(
                 Activity.athlete_id.in_(athlete_ids),
                 Activity.counted.is_(True),
@@ -920,6 +925,8 @@ def second_look_facts(
             activity_id=run.id,
             ended_at=run.start_utc + timedelta(seconds=run.elapsed_time_s),
             detail_fetched_at=run.detail_fetched_at,
+            description=run.description or "",
+            private_note=run.private_note or "",
             has_pain_information=run.id in with_pain
             or (run.athlete_id, run.local_date) in {(a, d) for a, d in by_hand},
         )

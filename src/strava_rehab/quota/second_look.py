@@ -41,6 +41,11 @@ class SecondLookCandidate(BaseModel):
         default=None, description="The last detail GET; None if the detail was never read."
     )
     has_pain_information: bool
+    has_note: bool = Field(
+        default=False,
+        description="The runner's own text (description, private note) was already there at "
+        "the first read: they said what they had to say, and it held no pain.",
+    )
 
     @field_validator("ended_at", "detail_fetched_at")
     @classmethod
@@ -80,6 +85,8 @@ def second_look(
 
     if candidate.has_pain_information:
         return verdict(False, "pain information already known")
+    if candidate.has_note:
+        return verdict(False, "the runner's note was already there, with no pain in it")
     if candidate.detail_fetched_at is None:
         return verdict(False, "detail never read: the first read is a new-run call")
     if candidate.detail_fetched_at >= settled:

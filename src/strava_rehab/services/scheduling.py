@@ -35,6 +35,7 @@ from strava_rehab.quota.timeofday import UploadHistory
 from strava_rehab.services import subscription
 from strava_rehab.strava.quota_gate import QuotaGate, upload_histories
 from strava_rehab.strava.rate_budget import DatabaseRateBudget
+from strava_rehab.text import description_block as blocks
 
 UNANNOUNCED_KEY = "unannounced_uploads"
 BACKFILL = "backfill"
@@ -167,6 +168,7 @@ def second_look_verdicts(ctx: AppContext, now: datetime) -> list[tuple[int, Seco
             ended_at=f.ended_at,
             detail_fetched_at=f.detail_fetched_at,
             has_pain_information=f.has_pain_information,
+            has_note=bool(blocks.without_block(f.description).strip() or f.private_note.strip()),
         )
         for f in facts
     ]
