@@ -137,7 +137,8 @@ class NotifySettings(_Section):
 
 class WorkerSettings(_Section):
     # How often the scheduler looks for athletes whose listing is due (quota.polling decides who:
-    # a daily reconciliation with healthy webhooks, adaptive polling without). Not a sync of all.
+    # a reconciliation every other day with healthy webhooks, adaptive polling without).
+    # Not a sync of everyone.
     # Cron expressions are read in ``timezone``: "0 18 * * sun" is six in the evening there.
     sync_cron: CronExpression = "*/5 * * * *"
     # Webhook events of different athletes are processed this many at a time (one athlete's in

@@ -47,7 +47,9 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: a live sync_playwright keeps an asyncio loop running in this
+# thread, and a later test that calls asyncio.run (procrastinate's worker) would then fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright

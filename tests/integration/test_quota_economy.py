@@ -153,7 +153,7 @@ def test_a_second_look_only_for_runs_without_pain_information(
     assert jobs.scheduled_sync(ctx).second_looks == []
 
 
-def test_with_a_healthy_subscription_the_scheduled_sync_makes_only_the_daily_reconciliation(
+def test_with_a_healthy_subscription_the_scheduled_sync_makes_at_most_a_daily_reconciliation(
     ctx: AppContext, sandbox: Sandbox, runner: int
 ) -> None:
     # The backfill listed everything just now; from here on, a day of five-minute ticks.
@@ -162,7 +162,7 @@ def test_with_a_healthy_subscription_the_scheduled_sync_makes_only_the_daily_rec
     assert "webhooks healthy" in schedule[0].reason
     mark = len(sandbox.calls())
     reconciled = []
-    for _ in range(24 * 12 + 2):
+    for _ in range(48 * 12 + 2):  # two days of ticks: the reconciliation comes every other day
         sandbox.advance_time(300)
         report = jobs.scheduled_sync(ctx)
         reconciled += [s for s in report.synced if s.reconciled]
@@ -261,7 +261,7 @@ def test_status_says_each_athletes_sync_mode_and_why(
 
     modes = reports.install_status(ctx)["sync_modes"]
     assert [(m["athlete_id"], m["mode"]) for m in modes] == [(runner, "reconcile")]
-    assert "webhooks healthy: daily reconciliation" in modes[0]["reason"]
+    assert "webhooks healthy: every 48 h reconciliation" in modes[0]["reason"]
     subscription.save_subscription(ctx, None)
     modes = reports.install_status(ctx)["sync_modes"]
     assert modes[0]["mode"] != "reconcile" and modes[0]["reason"].startswith("no subscription")

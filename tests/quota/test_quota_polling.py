@@ -154,15 +154,19 @@ def test_occasional_uploads_make_no_usual_time() -> None:
 # --- plans ------------------------------------------------------------------------------------
 
 
-def test_healthy_webhooks_reconcile_daily() -> None:
+def test_healthy_webhooks_reconcile_every_other_day_or_daily_if_set() -> None:
     history = habitual(1, "Europe/Paris", [time(6, 40)], end=NOW.date())
     last = PollRecord(at=NOW - timedelta(hours=3))
     plan = plan_poll(now=NOW, health=HEALTHY, history=history, last_poll=last)
     assert plan == PollPlan(
         mode=PollMode.RECONCILE,
-        due_at=NOW + timedelta(hours=21),
-        reason="webhooks healthy: daily reconciliation",
+        due_at=NOW + timedelta(hours=45),
+        reason="webhooks healthy: every 48 h reconciliation",
     )
+    daily = QuotaPolicy(reconcile_interval=timedelta(days=1))
+    plan = plan_poll(now=NOW, health=HEALTHY, history=history, last_poll=last, policy=daily)
+    assert plan.due_at == NOW + timedelta(hours=21)
+    assert plan.reason == "webhooks healthy: daily reconciliation"
     first = plan_poll(now=NOW, health=HEALTHY, history=history, last_poll=None)
     assert first.due_at == NOW
 
@@ -232,10 +236,13 @@ def test_without_webhooks_two_runs_a_day_cost_at_most_30_polls(zone: str) -> Non
         assert all(g <= policy.min_poll_interval for g in gaps)
 
 
-def test_with_webhooks_one_reconciliation_per_day() -> None:
+def test_with_webhooks_one_reconciliation_per_interval() -> None:
     day = utc(2026, 3, 10)
     history = habitual(1, "Europe/Paris", [time(6, 40), time(18, 10)], end=day.date())
-    assert len(_simulate_day(history, HEALTHY, day, QuotaPolicy())) == 1
+    daily = QuotaPolicy(reconcile_interval=timedelta(days=1))
+    assert len(_simulate_day(history, HEALTHY, day, daily)) == 1
+    # The default, every other day: at most one a day.
+    assert len(_simulate_day(history, HEALTHY, day, QuotaPolicy())) <= 1
 
 
 @settings(max_examples=60, deadline=None)

@@ -264,7 +264,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
         resume: datetime | None = None
         try:
             if listing == "scheduled" and gateway.sync_state(ctx.db, athlete_id).backfill_done:
-                # The quota schedule's listing (a poll or the daily reconciliation), if due.
+                # The quota schedule's listing (a poll or the reconciliation), if due.
                 report = services.sync_scheduled_athlete(ctx, athlete_id)
             else:  # the first sync: the whole backfill, resumable
                 report = services.sync_and_suggest(ctx, athlete_ids=[athlete_id])

@@ -24,8 +24,12 @@ class QuotaPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # --- Polling (polling.py) -------------------------------------------------------------
+    # Two days, not one: with webhooks healthy a new run and a deletion come as events, and
+    # the reconciliation is only the net under them. A listing of the window costs two calls
+    # (its page, and the empty page that proves it ended), so a daily one alone would be a
+    # third of the six calls an athlete-day may cost.
     reconcile_interval: timedelta = Field(
-        default=timedelta(hours=24),
+        default=timedelta(hours=48),
         ge=timedelta(hours=1),
         le=timedelta(days=7),
         description="Webhooks healthy: one reconciliation listing per athlete this often.",

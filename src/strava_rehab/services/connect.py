@@ -169,7 +169,7 @@ def _read_profile(ctx: AppContext, athlete_id: int, access_token: str) -> str | 
 def refresh_profile(ctx: AppContext, athlete_id: int) -> str | None:
     """Read the athlete's units again (one GET /athlete): a runner may switch them in Strava.
 
-    For the daily reconciliation. Returns the stored preference; raises what the call raises
+    For the reconciliation. Returns the stored preference; raises what the call raises
     (AthleteDisconnected, RateLimitReached...), like any other call made for the athlete.
     """
     profile = ctx.athlete_api(access_token(ctx, athlete_id)).athlete()
