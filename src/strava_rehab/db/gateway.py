@@ -848,6 +848,33 @@ def upload_times(db: Database, since: datetime) -> dict[int, Uploads]:
     return {a: Uploads(zone, tuple(times)) for a, (zone, times) in found.items()}
 
 
+def athletes_owed_a_pass(db: Database, since: date) -> set[int]:
+    """Athletes with work a killed pass left: a block decided but never delivered, or a run
+    read since ``since`` with no decision yet. The scheduler runs their suggestion pass."""
+    with db.read() as session:
+        undelivered = session.scalars(
+            select(SuggestionRow.athlete_id)
+            .where(
+                SuggestionRow.public_text != "",
+                SuggestionRow.delivered_hash == "",
+                SuggestionRow.local_date >= since,
+            )
+            .distinct()
+        ).all()
+        undecided = session.scalars(
+            select(Activity.athlete_id)
+            .outerjoin(SuggestionRow, SuggestionRow.activity_id == Activity.id)
+            .where(
+                Activity.counted.is_(True),
+                Activity.detail_fetched_at.is_not(None),
+                Activity.local_date >= since,
+                SuggestionRow.id.is_(None),
+            )
+            .distinct()
+        ).all()
+    return set(undelivered) | set(undecided)
+
+
 def activities_by_id(db: Database, activity_ids: list[int]) -> list[Activity]:
     if not activity_ids:
         return []

@@ -175,16 +175,15 @@ def scheduled_sync(
             break
     _second_looks(ctx, stop, report)
     _backfill(ctx, stop, report, dry_run=dry_run)
-    # Finish what a pass killed halfway left (a decided but unwritten block): no API call
-    # unless something is owed, and every athlete's pass is idempotent.
+    # Finish what a pass killed halfway left (a decided but unwritten block, a run read but not
+    # decided): only for the athletes owed one, so a quiet tick costs two queries, not a pass
+    # per athlete.
     passed = {p.athlete_id for p in report.post_run}
-    for athlete_id in _connected(ctx):
+    owed = gateway.athletes_owed_a_pass(ctx.db, now.date() - post_run.FIRST_SUGGESTION_LOOKBACK)
+    for athlete_id in sorted(owed & set(_connected(ctx)) - passed):
         if stop is not None and stop.is_set():
             break
-        if athlete_id not in passed:
-            owed = post_run.process_athlete(ctx, athlete_id, dry_run=dry_run)
-            if owed.written or owed.error or owed.would_write:
-                report.post_run.append(owed)
+        report.post_run.append(post_run.process_athlete(ctx, athlete_id, dry_run=dry_run))
     return report
 
 
