@@ -14,8 +14,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from strava_rehab.serialize import dumps
-
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -26,6 +24,8 @@ def is_terminal() -> bool:
 
 def emit_json(data: Any) -> None:
     """Every ``--json``: one serializer, so every datetime carries its offset (``T...+00:00``)."""
+    from strava_rehab.serialize import dumps  # pydantic: only for the commands that print JSON
+
     sys.stdout.write(dumps(data) + "\n")
 
 
