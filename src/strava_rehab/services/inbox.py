@@ -123,12 +123,16 @@ def _handle(ctx: AppContext, event: WebhookEvent) -> int | None:
         sync.forget_activity(ctx, event.object_id)
     else:
         # create, or an update of title, type or privacy: fetch the current state and decide again
-        announced = (
-            datetime.fromtimestamp(event.event_time, tz=UTC)
-            if event.aspect_type == "create"
-            else None
-        )
-        sync.fetch_one(ctx, event.owner_id, event.object_id, announced_at=announced)
+        created = event.aspect_type == "create"
+        announced = datetime.fromtimestamp(event.event_time, tz=UTC) if created else None
+        copy = gateway.description_copy(ctx.db, event.object_id) if created else None
+        fresh = timedelta(seconds=ctx.settings.delivery.reread_after_s)
+        if announced is not None and copy is not None and ctx.clock() - copy.fetched_at <= fresh:
+            # A listing read this run's detail moments ago (its event was still in flight):
+            # our copy is current, so the event costs no second GET.
+            gateway.mark_announced(ctx.db, event.object_id, announced)
+        else:
+            sync.fetch_one(ctx, event.owner_id, event.object_id, announced_at=announced)
     return event.owner_id
 
 
