@@ -353,23 +353,14 @@ def backfill_step(ctx: AppContext, step: BackfillStep, horizon: date) -> SyncRep
     return report
 
 
-def second_look(ctx: AppContext, athlete_id: int, activity_id: int) -> bool:
-    """Read a run's detail once more (a note typed after the upload); True if it changed."""
+def second_look(ctx: AppContext, athlete_id: int, activity_id: int) -> None:
+    """Read a run's detail once more (a note typed after the upload) and store it; the next
+    suggestion pass reads whatever changed (pain is re-parsed when the text's hash moved)."""
     api = ctx.athlete_api(athletes.access_token(ctx, athlete_id))
     try:
         raw = api.activity(activity_id)
     except NotFound:
         forget_activity(ctx, activity_id)
-        return True
-    before = gateway.description_copy(ctx.db, activity_id)
+        return
     row = _detailed(raw, ctx.settings.run_types, ctx.clock())
     gateway.store_activity_detail(ctx.db, row, create=False)
-    return (
-        before is None
-        or (before.description, before.name)
-        != (
-            row.description or "",
-            row.name or "",
-        )
-        or bool(row.private_note)
-    )
