@@ -29,8 +29,10 @@ NOT_FOR_HELP = (
     "sqlalchemy.dialects.postgresql",
 )
 # One cycle of the embedded worker with no athlete and no notification channel: no web app, no
-# job queue, no scheduler, no Strava payload to parse and no apprise.
+# job queue, no scheduler, no Strava payload to parse and no apprise; and no Alembic, whether
+# the database is new (created at head) or current (its revision read with one query).
 NOT_FOR_WORKER_ONCE = (
+    "alembic",
     "fastapi",
     "uvicorn",
     "starlette",
@@ -98,12 +100,14 @@ def test_quiet_worker_once_imports_no_web_queue_or_notifier(
     isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STRAVA_REHAB_DATA_DIR", str(tmp_path / "data"))
-    result = run(["-X", "importtime", "-m", "strava_rehab", "-q", "worker", "--once"])
-    assert result.returncode == 0, result.stderr
-    assert "inbox: 0 processed" in result.stdout  # the cycle ran
-    names = imported_by(result.stderr)
-    assert "strava_rehab.services.jobs" in names
-    assert loaded(names, NOT_FOR_WORKER_ONCE) == []
+    for database in ("new", "current"):
+        result = run(["-X", "importtime", "-m", "strava_rehab", "-q", "worker", "--once"])
+        assert result.returncode == 0, result.stderr
+        assert "inbox: 0 processed" in result.stdout  # the cycle ran
+        assert (tmp_path / "data" / "strava-rehab.db").exists()
+        names = imported_by(result.stderr)
+        assert "strava_rehab.services.jobs" in names
+        assert loaded(names, NOT_FOR_WORKER_ONCE) == [], database
 
 
 def test_config_check_validates_without_the_database_layer(

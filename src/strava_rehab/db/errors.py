@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from strava_rehab.db.engine import current_revision, head_revision
+from strava_rehab.db.engine import at_head, current_revision, head_revision
 from strava_rehab.errors import UserFacingError
 from strava_rehab.redact import mask_url
 
@@ -30,6 +30,8 @@ def schema_not_migrated(url: str, current: str | None, head: str | None) -> Sche
 
 def require_current_schema(engine: Engine, url: str) -> None:
     """SchemaNotMigrated unless the schema is at head (the shared mode migrates explicitly)."""
+    if at_head(engine):  # the common case, answered without loading Alembic
+        return
     current, head = current_revision(engine), head_revision(engine)
     if current != head:
         raise schema_not_migrated(url, current, head)
