@@ -131,6 +131,60 @@ def test_a_new_run_leaves_earlier_runs_blocks_untouched(
         assert row.delivered_facts is not None
 
 
+def test_a_later_run_that_takes_the_week_over_leaves_that_days_first_run_alone(
+    ctx: AppContext, sandbox: Sandbox
+) -> None:
+    """The weekly notice goes with the run that took the week over the threshold; the day's
+    first run, decided on the week as it stood, keeps its decision and is not written."""
+    noon = sandbox.now().replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    sandbox.advance_until(noon)
+    athlete_id = int(sandbox.add_athlete("Ines", "Lauf", timezone="UTC")["id"])
+    for days_ago in range(35, 0, -1):  # five steady weeks of 6 km a day: 42 km a week
+        start = noon - timedelta(days=days_ago, hours=4)
+        sandbox.add_activity_unannounced(
+            athlete_id,
+            name="Easy Run",
+            sport_type="Run",
+            distance=6000.0,
+            moving_time=1980,
+            elapsed_time=2040,
+            start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+    sandbox.set_current_athlete(athlete_id)
+    assert athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id == athlete_id
+    jobs.run_cycle(ctx)
+    subscribe(ctx)
+    first = upload(sandbox, athlete_id, km=6.0)  # the week stays at 42 km: nothing to say
+    announce(ctx, sandbox, athlete_id, first)
+    jobs.drain_inbox(ctx)
+    assert START not in (sandbox.activity(first)["description"] or "")
+    sandbox.advance_time(3 * 3600)
+    mark = len(sandbox.calls())
+    second = upload(sandbox, athlete_id, km=14.0)  # 56 km against 42: +33 %, same local day
+    announce(ctx, sandbox, athlete_id, second)
+    jobs.drain_inbox(ctx)
+    jobs.run_cycle(ctx)  # every eligible run decided again
+    assert "Load check" in (sandbox.activity(second)["description"] or "")
+    assert activity_calls(calls_since(sandbox, mark), first) == Counter()
+    assert START not in (sandbox.activity(first)["description"] or "")
+    with ctx.db.read() as session:
+        kinds = dict(
+            session.execute(
+                select(SuggestionRow.activity_id, SuggestionRow.kind).where(
+                    SuggestionRow.activity_id.in_([first, second])
+                )
+            ).all()
+        )
+    assert kinds == {first: "none", second: "load_advice"}
+    # A run later that day goes on from the week as it now stands: the notice is its too.
+    sandbox.advance_time(2 * 3600)
+    third = upload(sandbox, athlete_id, km=5.0)
+    announce(ctx, sandbox, athlete_id, third)
+    jobs.drain_inbox(ctx)
+    assert "Load check" in (sandbox.activity(third)["description"] or "")
+    assert START not in (sandbox.activity(first)["description"] or "")
+
+
 def test_a_second_look_only_for_runs_without_pain_information(
     ctx: AppContext, sandbox: Sandbox, runner: int
 ) -> None:
