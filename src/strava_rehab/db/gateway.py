@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from strava_rehab.db.engine import Database, affected
 from strava_rehab.db.leases import serialise_athlete
@@ -311,25 +311,21 @@ def findings_for_run(db: Database, activity: Activity) -> list[Finding]:
     started no later carries it (``load.progression``: once per day, on the first run over the
     threshold). A later run's notice is not this run's: the week went over with that run, and
     deciding this one on it again would rewrite its block for a run it knew nothing of."""
-    carrier = aliased(Activity)
     with db.read() as session:
-        same_day_notice = (
-            select(FindingRow.id)
-            .join(carrier, carrier.id == FindingRow.activity_id)
-            .where(
-                FindingRow.athlete_id == activity.athlete_id,
-                FindingRow.local_date == activity.local_date,
-                FindingRow.kind == "weekly_progression",
-                carrier.start_utc <= activity.start_utc,
-            )
-        )
         return [
             finding_of(row)
             for row in session.scalars(
-                select(FindingRow).where(
+                # The carrier of a finding is its run (an outer join: some have none).
+                select(FindingRow)
+                .outerjoin(Activity, Activity.id == FindingRow.activity_id)
+                .where(
                     FindingRow.athlete_id == activity.athlete_id,
                     (FindingRow.activity_id == activity.id)
-                    | FindingRow.id.in_(same_day_notice.scalar_subquery()),
+                    | (
+                        (FindingRow.local_date == activity.local_date)
+                        & (FindingRow.kind == "weekly_progression")
+                        & (Activity.start_utc <= activity.start_utc)
+                    ),
                 )
             )
         ]

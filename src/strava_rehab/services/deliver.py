@@ -247,14 +247,26 @@ def writer_for(ctx: AppContext) -> DescriptionWriter:
     )
 
 
+def writes_descriptions(ctx: AppContext, athlete_id: int) -> bool:
+    """The runner's own choice (their page): not paused, and not notifications only."""
+    choices = gateway.runner_choices(ctx.db, athlete_id)
+    return not (choices.write_back_paused or choices.destination == "notification")
+
+
 def deliver_description(
-    ctx: AppContext, suggestion: SuggestionRow, *, dry_run: bool = False
+    ctx: AppContext,
+    suggestion: SuggestionRow,
+    *,
+    dry_run: bool = False,
+    writer: DescriptionWriter | None = None,
 ) -> str | None:
-    # The runner's own choice (their page): paused, or suggestions to notifications only.
-    choices = gateway.runner_choices(ctx.db, suggestion.athlete_id)
-    if choices.write_back_paused or choices.destination == "notification":
-        return None
-    return writer_for(ctx).deliver(suggestion, dry_run=dry_run)
+    """Write one suggestion's block, if the runner wants descriptions written (a pass over
+    many runs asks ``writes_descriptions`` once and passes its ``writer_for``)."""
+    if writer is None:
+        if not writes_descriptions(ctx, suggestion.athlete_id):
+            return None
+        writer = writer_for(ctx)
+    return writer.deliver(suggestion, dry_run=dry_run)
 
 
 def undo_blocks(

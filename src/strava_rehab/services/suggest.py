@@ -41,7 +41,7 @@ from strava_rehab.rehab import (
     render_private,
     render_public,
 )
-from strava_rehab.services.deliver import deliver_description
+from strava_rehab.services.deliver import deliver_description, writer_for, writes_descriptions
 from strava_rehab.settings import Settings
 from strava_rehab.strava.errors import MissingScope, NotFound, RateLimitReached
 from strava_rehab.text import description_block as blocks
@@ -382,9 +382,12 @@ def process_athlete(ctx: AppContext, athlete_id: int, *, dry_run: bool = False) 
     can_write = "activity:write" in athlete.scopes.split(",")
     if not (ctx.settings.delivery.write_description and can_write):
         return report
+    if not writes_descriptions(ctx, athlete_id):
+        return report
+    writer = writer_for(ctx)
     for suggestion in suggestions:
         try:
-            written = deliver_description(ctx, suggestion, dry_run=dry_run)
+            written = deliver_description(ctx, suggestion, dry_run=dry_run, writer=writer)
         except NotFound:
             continue
         except MissingScope:
