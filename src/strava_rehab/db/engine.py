@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -37,6 +39,8 @@ from strava_rehab.db.files import prepare_private_file, restrict_files, sqlite_f
 
 if TYPE_CHECKING:  # Alembic (0.2 s to import, every dialect) loads only to migrate
     from alembic.config import Config
+    from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,24 @@ _VERSIONS = Table(
 )
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (it stays so: later connections find it set). On a new file a
+    second connection can meet the first one's lock here, and SQLite answers "database is
+    locked" at once instead of calling the busy handler: wait and retry, as the handler would,
+    up to the busy timeout."""
+    waited, pause = 0.0, 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or waited >= SQLITE_BUSY_TIMEOUT_MS / 1000:
+                raise
+        time.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 0.1)
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -69,8 +91,8 @@ def make_engine(url: str) -> Engine:
         # pysqlite's own transaction handling defers BEGIN; we emit it ourselves (see "begin").
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted rows are overwritten with zeros: a disconnected athlete leaves no bytes behind.
@@ -241,6 +263,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def upsert_insert(session: Session) -> type[SqliteInsert] | type[PostgresInsert]:
+    """The INSERT with ON CONFLICT of the session's database (the same SQL on both). The
+    PostgreSQL dialect (40 ms of imports) loads only when the database is PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+
+        return PostgresInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+
+    return SqliteInsert
 
 
 def affected(result: Result[Any]) -> int:
