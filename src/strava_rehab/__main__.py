@@ -1,3 +1,3 @@
-from strava_rehab.cli import main
+from strava_rehab.cli import run
 
-main()
+run()

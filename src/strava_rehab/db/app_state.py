@@ -10,9 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from strava_rehab.db.engine import Database
+from strava_rehab.db.engine import Database, upsert_insert
 from strava_rehab.db.models import AppState
 
 
@@ -52,10 +51,10 @@ def _locked(session: Any, key: str, now: datetime) -> AppState:
     update (SQLite's ``BEGIN IMMEDIATE`` already serialises them; ``FOR UPDATE`` does on
     PostgreSQL).
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(AppState).values(key=key, value={}, updated_at=now).on_conflict_do_nothing()
+        upsert_insert(session)(AppState)
+        .values(key=key, value={}, updated_at=now)
+        .on_conflict_do_nothing()
     )
     row: AppState = session.scalars(
         select(AppState).where(AppState.key == key).with_for_update()

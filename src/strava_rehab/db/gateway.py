@@ -14,10 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from strava_rehab.db.engine import Database, affected
+from strava_rehab.db.engine import Database, affected, upsert_insert
 from strava_rehab.db.leases import serialise_athlete
 from strava_rehab.db.models import (
     Activity,
@@ -673,12 +671,6 @@ ACTIVITY_DETAIL_COLUMNS = (
 )
 
 
-def _dialect_insert(session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
-    """The INSERT with ON CONFLICT of the session's database (the same SQL on both)."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.Insert if dialect == "postgresql" else sqlite.Insert
-
-
 def _values(row: Activity, columns: tuple[str, ...]) -> dict[str, Any]:
     return {"id": row.id, **{name: getattr(row, name) for name in columns}}
 
@@ -687,7 +679,7 @@ def sync_state(db: Database, athlete_id: int) -> SyncState:
     """The athlete's sync progress, created by whichever process asks first (never twice)."""
     with db.transaction() as session:
         session.execute(
-            _dialect_insert(session)(SyncState)
+            upsert_insert(session)(SyncState)
             .values(athlete_id=athlete_id, backfill_done=False, last_error="")
             .on_conflict_do_nothing(index_elements=[SyncState.athlete_id])
         )
@@ -727,7 +719,7 @@ def store_activity_page(
                 )
             )
             before = {activity_id: digest for activity_id, digest in found}
-            stmt = _dialect_insert(session)(Activity)
+            stmt = upsert_insert(session)(Activity)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[Activity.id],
                 set_={name: stmt.excluded[name] for name in ACTIVITY_SUMMARY_COLUMNS},
@@ -1011,7 +1003,7 @@ def store_activity_detail(db: Database, row: Activity, *, create: bool) -> bool:
             changes = {name: value for name, value in values.items() if name != "id"}
             done = session.execute(update(Activity).where(Activity.id == row.id).values(changes))
             return bool(affected(done))
-        stmt = _dialect_insert(session)(Activity).values(values)
+        stmt = upsert_insert(session)(Activity).values(values)
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[Activity.id],

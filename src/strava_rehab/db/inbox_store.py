@@ -10,10 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from strava_rehab.db.engine import Database, affected
+from strava_rehab.db.engine import Database, affected, upsert_insert
 from strava_rehab.db.models import WebhookEvent
 from strava_rehab.strava.events import EventPayload
 
@@ -33,10 +32,8 @@ def add_event(
     queues its job there, so the event row and its job commit together or not at all).
     """
     with db.transaction() as session:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         result = session.execute(
-            insert(WebhookEvent)
+            upsert_insert(session)(WebhookEvent)
             .values(
                 subscription_id=event.subscription_id,
                 object_type=event.object_type,

@@ -24,10 +24,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from strava_rehab.db.engine import Database, affected
+from strava_rehab.db.engine import Database, affected, upsert_insert
 from strava_rehab.db.models import Lease
 
 log = logging.getLogger(__name__)
@@ -81,10 +80,7 @@ def take(db: Database, name: str, *, owner: str, now: datetime, lease: timedelta
     """Take ``name`` until ``now + lease`` if it is free, expired or its holder is dead."""
     host, pid = host_name(), os.getpid()
     with db.transaction() as session:
-        insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
-        statement = insert(Lease).values(
+        statement = upsert_insert(session)(Lease).values(
             name=name, owner=owner, host=host, pid=pid, until=now + lease, taken_at=now
         )
         won = session.execute(

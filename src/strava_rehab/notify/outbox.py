@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from strava_rehab.db.engine import Database, affected
+from strava_rehab.db.engine import Database, affected, upsert_insert
 from strava_rehab.db.models import OutboxMessage
 from strava_rehab.notify.channels import ChannelRouter, NotificationFailed, Notifier
 
@@ -41,9 +40,8 @@ def enqueue(
     now: datetime,
 ) -> None:
     """Add a message unless one with the same key exists (re-running a job adds nothing)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(OutboxMessage)
+        upsert_insert(session)(OutboxMessage)
         .values(
             athlete_id=athlete_id,
             dedupe_key=dedupe_key[:200],

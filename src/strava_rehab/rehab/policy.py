@@ -7,9 +7,15 @@ of 7/10 or more treated as a red flag, and Farrar's clinically important change 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from strava_rehab.load.model import Severity
+
+# On the first sync, runs from the last few days get a suggestion too; older history does not,
+# so connecting never floods months of old activities with text.
+FIRST_SUGGESTION_LOOKBACK = timedelta(days=3)
 
 
 class RehabPolicy(BaseModel):

@@ -25,7 +25,6 @@ from strava_rehab.db import app_state, gateway, inbox_store
 from strava_rehab.db.models import WebhookEvent
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import subscription, sync
-from strava_rehab.services import suggest as post_run
 from strava_rehab.strava.errors import (
     AthleteDisconnected,
     RateLimitReached,
@@ -180,6 +179,9 @@ def _drain_owner(ctx: AppContext, owner_id: int, events: list[WebhookEvent]) -> 
         result.processed += 1
         result.touched |= athlete_id is not None
     if result.touched:
+        # Imported here: an inbox with nothing to decide never loads the post-run pass.
+        from strava_rehab.services import suggest as post_run
+
         try:
             post_run.process_athlete(ctx, owner_id)
         except StravaError as exc:  # the scheduled sync's pass will finish it

@@ -10,20 +10,22 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from strava_rehab.content.knowledge import library
 from strava_rehab.context import AppContext
 from strava_rehab.db import gateway
-from strava_rehab.load import analyze
 from strava_rehab.notify.outbox import OutboxReport, enqueue, send_pending
 from strava_rehab.quota.priorities import CallClass
+from strava_rehab.rehab.policy import FIRST_SUGGESTION_LOOKBACK
 from strava_rehab.services import channels, scheduling, sync
 from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox as webhooks
-from strava_rehab.services import suggest as post_run
 from strava_rehab.strava.errors import RateLimitReached, StravaError
 from strava_rehab.strava.http import call_class
-from strava_rehab.text.digest import Digest, render_digest
+
+if TYPE_CHECKING:
+    from strava_rehab.services import suggest as post_run
+    from strava_rehab.text.digest import Digest
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,16 @@ def sync_and_suggest(
         report.synced.append(synced)
         if synced.error and not synced.complete and synced.resume_at is None:
             continue
-        report.post_run.append(post_run.process_athlete(ctx, athlete_id, dry_run=dry_run))
+        report.post_run.append(_pass(ctx, athlete_id, dry_run=dry_run))
     return report
+
+
+def _pass(ctx: AppContext, athlete_id: int, *, dry_run: bool = False) -> post_run.PostRunReport:
+    """One athlete's post-run pass. Its rules, renderers and vocabularies load here, on first
+    use: a tick with nothing to decide (a quiet ``worker --once``) never imports them."""
+    from strava_rehab.services import suggest
+
+    return suggest.process_athlete(ctx, athlete_id, dry_run=dry_run)
 
 
 def _listing(
@@ -96,7 +106,7 @@ def _listing(
         except StravaError as exc:
             log.info("athlete %s: units not re-read (%s)", schedule.athlete_id, exc)
     if synced.complete or synced.resume_at is not None:
-        report.post_run.append(post_run.process_athlete(ctx, schedule.athlete_id, dry_run=dry_run))
+        report.post_run.append(_pass(ctx, schedule.athlete_id, dry_run=dry_run))
     return synced
 
 
@@ -127,7 +137,7 @@ def _backfill(
         if stepped.complete and step.athlete_id not in done:
             done.add(step.athlete_id)
     for athlete_id in sorted(done):
-        report.post_run.append(post_run.process_athlete(ctx, athlete_id, dry_run=dry_run))
+        report.post_run.append(_pass(ctx, athlete_id, dry_run=dry_run))
 
 
 def _second_looks(ctx: AppContext, stop: threading.Event | None, report: CycleReport) -> None:
@@ -148,7 +158,7 @@ def _second_looks(ctx: AppContext, stop: threading.Event | None, report: CycleRe
         report.second_looks.append(verdict.activity_id)
         touched.add(athlete_id)
     for athlete_id in sorted(touched):
-        report.post_run.append(post_run.process_athlete(ctx, athlete_id))
+        report.post_run.append(_pass(ctx, athlete_id))
 
 
 def scheduled_sync(
@@ -179,11 +189,11 @@ def scheduled_sync(
     # decided): only for the athletes owed one, so a quiet tick costs two queries, not a pass
     # per athlete.
     passed = {p.athlete_id for p in report.post_run}
-    owed = gateway.athletes_owed_a_pass(ctx.db, now.date() - post_run.FIRST_SUGGESTION_LOOKBACK)
+    owed = gateway.athletes_owed_a_pass(ctx.db, now.date() - FIRST_SUGGESTION_LOOKBACK)
     for athlete_id in sorted(owed & set(_connected(ctx)) - passed):
         if stop is not None and stop.is_set():
             break
-        report.post_run.append(post_run.process_athlete(ctx, athlete_id, dry_run=dry_run))
+        report.post_run.append(_pass(ctx, athlete_id, dry_run=dry_run))
     return report
 
 
@@ -230,6 +240,9 @@ def run_cycle(
 
 
 def build_digest(ctx: AppContext, athlete_id: int) -> Digest:
+    from strava_rehab.load import analyze
+    from strava_rehab.text.digest import Digest
+
     today = ctx.clock().date()
     week_start = today - timedelta(days=6)
     runs = gateway.counted_runs(ctx.db, athlete_id, since=today - timedelta(days=70))
@@ -266,11 +279,15 @@ def send_digests(ctx: AppContext, stop: threading.Event | None = None) -> int:
 
 def enqueue_digest(ctx: AppContext, athlete_id: int) -> None:
     """This week's digest for one athlete, into the outbox (once per athlete and ISO week)."""
+    from strava_rehab.content.knowledge import library
+    from strava_rehab.services.suggest import runner_voice
+    from strava_rehab.text.digest import render_digest
+
     now = ctx.clock()
     year, week, _ = now.date().isocalendar()
     digest = build_digest(ctx, athlete_id)
     # The runner's units and language (no note to go by: "auto" is the install's language).
-    voice = post_run.runner_voice(ctx, gateway.runner_locale(ctx.db, athlete_id))
+    voice = runner_voice(ctx, gateway.runner_locale(ctx.db, athlete_id))
     title, body = render_digest(digest, voice, library(voice.language).rules.regions)
     with ctx.db.transaction() as session:
         enqueue(

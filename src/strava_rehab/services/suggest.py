@@ -41,6 +41,7 @@ from strava_rehab.rehab import (
     render_private,
     render_public,
 )
+from strava_rehab.rehab.policy import FIRST_SUGGESTION_LOOKBACK
 from strava_rehab.services.deliver import deliver_description, writer_for, writes_descriptions
 from strava_rehab.settings import Settings
 from strava_rehab.strava.errors import MissingScope, NotFound, RateLimitReached
@@ -51,9 +52,6 @@ from strava_rehab.text.voice import Voice
 log = logging.getLogger(__name__)
 
 PAIN_HISTORY_DAYS = 42
-# On the first sync, runs from the last few days get a suggestion too; older history does not,
-# so connecting never floods months of old activities with text.
-FIRST_SUGGESTION_LOOKBACK = timedelta(days=3)
 # Situation.recent_weekly_km: the larger of the last 7 days' total and the weekly mean of the
 # last 28 days, so both a steady high-mileage runner and a sudden big week count as high.
 WEEKLY_KM_DAYS = 28

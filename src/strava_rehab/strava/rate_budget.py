@@ -15,10 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from strava_rehab.db.engine import Database
+from strava_rehab.db.engine import Database, upsert_insert
 from strava_rehab.db.models import RateWindow
 from strava_rehab.strava.errors import RateLimitReached
 
@@ -97,17 +95,13 @@ class DatabaseRateBudget:
         self._db = db
         self._margin = safety_margin
 
-    def _insert(self, session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
-        dialect = session.get_bind().dialect.name
-        return postgresql.Insert if dialect == "postgresql" else sqlite.Insert
-
     def _effective(self, limit: int) -> int:
         return max(1, math.floor(limit * self._margin))
 
     def reserve(self, kind: CallKind, now: datetime) -> None:
         buckets = buckets_for(kind)
         with self._db.transaction() as session:
-            insert_cls = self._insert(session)
+            insert_cls = upsert_insert(session)
             for bucket in buckets:
                 start = bucket.window_start(now)
                 default_limit = DEFAULT_LIMITS[bucket.name]
@@ -133,8 +127,9 @@ class DatabaseRateBudget:
         if not usage:
             return
         with self._db.transaction() as session:
-            insert_cls = self._insert(session)
-            greatest = func.greatest if insert_cls is postgresql.Insert else func.max
+            insert_cls = upsert_insert(session)
+            postgres = session.get_bind().dialect.name == "postgresql"
+            greatest = func.greatest if postgres else func.max
             for name, (used, limit) in usage.items():
                 start = BUCKETS[name].window_start(now)
                 stmt = insert_cls(RateWindow).values(
