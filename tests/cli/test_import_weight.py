@@ -30,9 +30,17 @@ NOT_FOR_HELP = (
 )
 # One cycle of the embedded worker with no athlete and no notification channel: no web app, no
 # job queue, no scheduler, no Strava payload to parse and no apprise; and no Alembic, whether
-# the database is new (created at head) or current (its revision read with one query).
+# the database is new (created at head) or current (its revision read with one query); no
+# post-run pass (nothing to decide: its rules, renderers and pain reader stay unloaded) and no
+# PostgreSQL dialect on SQLite.
 NOT_FOR_WORKER_ONCE = (
     "alembic",
+    "sqlalchemy.dialects.postgresql",
+    "strava_rehab.services.suggest",
+    "strava_rehab.rehab.decide",
+    "strava_rehab.rehab.render",
+    "strava_rehab.pain.note",
+    "strava_rehab.load.analysis",
     "fastapi",
     "uvicorn",
     "starlette",
