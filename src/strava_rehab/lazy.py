@@ -19,6 +19,11 @@ def lazy_exports(package: str, exports: Mapping[str, tuple[str, ...]]) -> Callab
     """A module ``__getattr__`` for ``package``: ``exports`` maps each submodule (relative name)
     to the names it provides; the first access imports it and caches the value."""
     where = {name: module for module, names in exports.items() for name in names}
+    # Importing a submodule binds its name on the package, over any export of that name
+    # (``rehab.decide`` the module would shadow ``decide`` the function): never allowed.
+    clashes = sorted(set(where) & set(exports))
+    if clashes:
+        raise ValueError(f"{package}: exports named like its submodules: {', '.join(clashes)}")
     namespace = importlib.import_module(package).__dict__
 
     def __getattr__(name: str) -> Any:

@@ -37,7 +37,7 @@ NOT_FOR_WORKER_ONCE = (
     "alembic",
     "sqlalchemy.dialects.postgresql",
     "strava_rehab.services.suggest",
-    "strava_rehab.rehab.decide",
+    "strava_rehab.rehab.decisions",
     "strava_rehab.rehab.render",
     "strava_rehab.pain.note",
     "strava_rehab.load.analysis",

@@ -30,7 +30,7 @@ from strava_rehab.load.daily import DailyKm
 from strava_rehab.load.model import Finding, LoadThresholds, RunSession
 from strava_rehab.load.sessions import ReadRun, read_runs
 from strava_rehab.load.spike import LongestRecentRun
-from strava_rehab.rehab.decide import _prescribe
+from strava_rehab.rehab.decisions import _prescribe
 from strava_rehab.rehab.library import ExitRule, Library, Phase, Protocol
 from strava_rehab.rehab.pain_monitoring import report_score
 from strava_rehab.rehab.policy import RehabPolicy
@@ -277,7 +277,7 @@ def _step_back(
 
 
 def _last_touched(state: ProtocolState, protocol: Protocol, pain: Sequence[PainEntry]) -> date:
-    # The same rule as rehab.decide: a plan lives while its protocol or its regions are touched.
+    # The same rule as rehab.decisions: a plan lives while its protocol or its regions are touched.
     dates = [state.phase_since, state.started_on]
     if state.last_full_on is not None:
         dates.append(state.last_full_on)

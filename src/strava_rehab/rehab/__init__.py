@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from strava_rehab.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from strava_rehab.rehab.decide import decide
+    from strava_rehab.rehab.decisions import decide
     from strava_rehab.rehab.library import Library
     from strava_rehab.rehab.library_files import LibraryError, library_from_data
     from strava_rehab.rehab.policy import RehabPolicy
@@ -25,7 +25,7 @@ else:  # imported on first use: see ``strava_rehab.lazy``
     __getattr__ = lazy_exports(
         __name__,
         {
-            "decide": ("decide",),
+            "decisions": ("decide",),
             "library": ("Library",),
             "library_files": ("LibraryError", "library_from_data"),
             "policy": ("RehabPolicy",),
