@@ -305,28 +305,49 @@ def replace_findings(
 
 
 def findings_for_run(db: Database, activity: Activity) -> list[Finding]:
-    """The run's own findings, and the weekly progression notice of its day when a run that
+    """The findings a run is decided on (see ``findings_for_runs``)."""
+    return findings_for_runs(db, activity.athlete_id, [activity])[activity.id]
+
+
+def findings_for_runs(
+    db: Database, athlete_id: int, activities: list[Activity]
+) -> dict[int, list[Finding]]:
+    """Per run: its own findings, and the weekly progression notice of its day when a run that
     started no later carries it (``load.progression``: once per day, on the first run over the
     threshold). A later run's notice is not this run's: the week went over with that run, and
-    deciding this one on it again would rewrite its block for a run it knew nothing of."""
+    deciding this one on it again would rewrite its block for a run it knew nothing of.
+    One query for all the runs of a pass."""
+    found: dict[int, list[Finding]] = {a.id: [] for a in activities}
+    if not activities:
+        return found
+    days = {a.local_date for a in activities}
     with db.read() as session:
-        return [
-            finding_of(row)
-            for row in session.scalars(
-                # The carrier of a finding is its run (an outer join: some have none).
-                select(FindingRow)
-                .outerjoin(Activity, Activity.id == FindingRow.activity_id)
-                .where(
-                    FindingRow.athlete_id == activity.athlete_id,
-                    (FindingRow.activity_id == activity.id)
-                    | (
-                        (FindingRow.local_date == activity.local_date)
-                        & (FindingRow.kind == "weekly_progression")
-                        & (Activity.start_utc <= activity.start_utc)
-                    ),
-                )
+        rows = session.execute(
+            # The carrier of a finding is its run (an outer join: some have none).
+            select(FindingRow, Activity.start_utc)
+            .outerjoin(Activity, Activity.id == FindingRow.activity_id)
+            .where(
+                FindingRow.athlete_id == athlete_id,
+                FindingRow.activity_id.in_(list(found))
+                | (
+                    FindingRow.local_date.in_(sorted(days))
+                    & (FindingRow.kind == "weekly_progression")
+                ),
             )
-        ]
+            .order_by(FindingRow.id)
+        ).all()
+    for row, carrier_start in rows:
+        for activity in activities:
+            own = row.activity_id == activity.id
+            notice = (
+                row.kind == "weekly_progression"
+                and row.local_date == activity.local_date
+                and carrier_start is not None
+                and carrier_start <= activity.start_utc
+            )
+            if own or notice:
+                found[activity.id].append(finding_of(row))
+    return found
 
 
 # --- pain -----------------------------------------------------------------------------------------
@@ -418,6 +439,19 @@ def protocol_states(db: Database, athlete_id: int) -> list[ProtocolState]:
 def suggestion_for(db: Database, activity_id: int) -> SuggestionRow | None:
     with db.read() as session:
         return session.scalar(select(SuggestionRow).where(SuggestionRow.activity_id == activity_id))
+
+
+def suggestions_for(db: Database, activity_ids: list[int]) -> dict[int, SuggestionRow]:
+    """The stored suggestion of each run that has one (one query for a pass's runs)."""
+    if not activity_ids:
+        return {}
+    with db.read() as session:
+        return {
+            row.activity_id: row
+            for row in session.scalars(
+                select(SuggestionRow).where(SuggestionRow.activity_id.in_(activity_ids))
+            )
+        }
 
 
 def suggestions_since(db: Database, athlete_id: int, since: date) -> list[SuggestionRow]:

@@ -29,7 +29,7 @@ from strava_rehab.db.models import (
     Athlete,
     SuggestionRow,
 )
-from strava_rehab.load import LoadThresholds, RunSession, analyze, daily_distance_km
+from strava_rehab.load import Finding, LoadThresholds, RunSession, analyze, daily_distance_km
 from strava_rehab.pain import PainLanguages
 from strava_rehab.quota.churn import facts_from_decision
 from strava_rehab.rehab import (
@@ -192,14 +192,38 @@ def unread_notes(ctx: AppContext, activity: Activity) -> list[str]:
     return list(dict.fromkeys(fragments))
 
 
+@dataclass(frozen=True)
+class PassFacts:
+    """What one pass decides its runs on, read once for all of them (three queries, not three
+    per run): the pain reports of the window, the findings and the stored suggestion of each
+    run."""
+
+    pain: list[gateway.StoredPain]
+    findings: dict[int, list[Finding]]
+    suggestions: dict[int, SuggestionRow]
+
+    @classmethod
+    def read(cls, ctx: AppContext, athlete_id: int, eligible: list[Activity]) -> PassFacts:
+        if not eligible:
+            return cls([], {}, {})
+        first = min(a.local_date for a in eligible) - timedelta(days=PAIN_HISTORY_DAYS)
+        last = max(a.local_date for a in eligible)
+        return cls(
+            pain=gateway.pain_between(ctx.db, athlete_id, first, last),
+            findings=gateway.findings_for_runs(ctx.db, athlete_id, eligible),
+            suggestions=gateway.suggestions_for(ctx.db, [a.id for a in eligible]),
+        )
+
+
 def _situation(
     ctx: AppContext,
     activity: Activity,
     states: list[ProtocolState],
     runs: list[RunSession],
+    known: PassFacts,
 ) -> tuple[Situation, str]:
     since = activity.local_date - timedelta(days=PAIN_HISTORY_DAYS)
-    pain = gateway.pain_between(ctx.db, activity.athlete_id, since, activity.local_date)
+    pain = [p for p in known.pain if since <= p.local_date <= activity.local_date]
     today = [p.report for p in pain if p.activity_id == activity.id]
     # A report logged by hand for the run's date counts as today's too.
     today += [
@@ -226,7 +250,7 @@ def _situation(
         and p.report.timing == "next_morning"
     ]
     history.sort(key=lambda entry: entry.local_date)  # stable: a day's own order is kept
-    findings = gateway.findings_for_run(ctx.db, activity)
+    findings = known.findings[activity.id]
     situation = Situation(
         today=activity.local_date,
         activity_id=activity.id,
@@ -346,13 +370,14 @@ def decide_suggestions(ctx: AppContext, athlete: Athlete, today: date) -> list[S
     if eligible:
         since = eligible[0].local_date - timedelta(days=WEEKLY_KM_DAYS)
         runs = gateway.counted_runs(ctx.db, athlete.id, since=since)
+    known = PassFacts.read(ctx, athlete.id, eligible)
     for activity in eligible:
-        existing = gateway.suggestion_for(ctx.db, activity.id)
+        existing = known.suggestions.get(activity.id)
         if existing is not None:
             prior = [ProtocolState.model_validate(s) for s in existing.prior_states]
         else:
             prior = gateway.protocol_states(ctx.db, athlete.id)
-        situation, input_hash = _situation(ctx, activity, prior, runs)
+        situation, input_hash = _situation(ctx, activity, prior, runs, known)
         voice = runner_voice(ctx, locale, note_language(ctx, activity))
         if not voice.is_default:
             # Another language or unit system is another text: decide it again. English in km
