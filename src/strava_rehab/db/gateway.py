@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm import defer
 
 from strava_rehab.db.engine import Database, affected, upsert_insert
 from strava_rehab.db.leases import serialise_athlete
@@ -209,12 +210,24 @@ def clear_athlete_channels(db: Database, athlete_id: int) -> bool:
 
 # --- activities -----------------------------------------------------------------------------------
 
+# Strava's raw JSON of a run (a few kB each) is for re-reading fields later and for the copy
+# command; the post-run pass never reads it, and decoding it was a fifth of an event's time.
+# raiseload: a new reader of it here fails loudly instead of loading it row by row.
+_WITHOUT_RAW = (
+    defer(Activity.raw_summary, raiseload=True),
+    defer(Activity.raw_detail, raiseload=True),
+)
+
 
 def counted_runs(
     db: Database, athlete_id: int, *, since: date | None = None, until: date | None = None
 ) -> list[RunSession]:
     """The runs that count towards load (``Activity.counted``), between two local dates."""
-    query = select(Activity).where(Activity.athlete_id == athlete_id, Activity.counted.is_(True))
+    query = (
+        select(Activity)
+        .options(*_WITHOUT_RAW)
+        .where(Activity.athlete_id == athlete_id, Activity.counted.is_(True))
+    )
     if since is not None:
         query = query.where(Activity.local_date >= since)
     if until is not None:
@@ -245,7 +258,9 @@ def detailed_activities_since(db: Database, athlete_id: int, since: date) -> lis
     with db.read() as session:
         return list(
             session.scalars(
-                select(Activity).where(
+                select(Activity)
+                .options(*_WITHOUT_RAW)
+                .where(
                     Activity.athlete_id == athlete_id,
                     Activity.local_date >= since,
                     Activity.detail_hash.is_not(None),
@@ -265,6 +280,7 @@ def suggestable_runs(db: Database, athlete_id: int, since: date) -> list[Activit
         return list(
             session.scalars(
                 select(Activity)
+                .options(*_WITHOUT_RAW)
                 .where(
                     Activity.athlete_id == athlete_id,
                     Activity.counted.is_(True),
