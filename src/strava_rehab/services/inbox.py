@@ -15,7 +15,7 @@ The event model is :mod:`strava_rehab.strava.events`, the storage
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -189,6 +189,65 @@ def _drain_owner(ctx: AppContext, owner_id: int, events: list[WebhookEvent]) -> 
     return result
 
 
+# While events are in flight, how often the inbox is looked at again for new ones.
+INTAKE_POLL_S = 0.05
+
+
+def _drain_in_series(
+    ctx: AppContext, report: InboxReport, batch: int, max_batches: int, owner_id: int | None
+) -> None:
+    seen: set[int] = set()  # a failed event is retried by a later call, not this one
+    for _ in range(max_batches):
+        pending = [e for e in inbox_store.pending(ctx.db, batch, owner_id) if e.id not in seen]
+        if not pending:
+            return
+        seen.update(e.id for e in pending)
+        for owner, events in _grouped(pending).items():
+            _add(report, owner, _drain_owner(ctx, owner, events))
+        if report.resume_at is not None:
+            return
+
+
+def _drain_in_parallel(
+    ctx: AppContext, report: InboxReport, batch: int, most: int, workers: int
+) -> None:
+    """A pool of ``workers`` threads, one athlete per thread at a time, fed as events come."""
+    seen: set[int] = set()
+    running: dict[Future[_OwnerPass], int] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="events") as pool:
+        while True:
+            if report.resume_at is None and len(seen) < most:
+                pending = [e for e in inbox_store.pending(ctx.db, batch) if e.id not in seen]
+                busy = set(running.values())
+                for owner, events in _grouped(pending).items():
+                    if owner in busy:
+                        continue  # after the athlete's current events, in order
+                    events = events[: max(1, most - len(seen))]
+                    seen.update(e.id for e in events)
+                    running[pool.submit(_drain_owner, ctx, owner, events)] = owner
+            if not running:
+                return
+            done, _ = wait(running, timeout=INTAKE_POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                _add(report, running.pop(future), future.result())
+
+
+def _grouped(events: list[WebhookEvent]) -> dict[int, list[WebhookEvent]]:
+    by_owner: dict[int, list[WebhookEvent]] = {}
+    for event in events:
+        by_owner.setdefault(event.owner_id, []).append(event)
+    return by_owner
+
+
+def _add(report: InboxReport, owner: int, result: _OwnerPass) -> None:
+    report.processed += result.processed
+    report.failed += result.failed
+    if result.touched:
+        report.touched_athletes.add(owner)
+    if result.resume_at is not None:
+        report.resume_at = max(report.resume_at or result.resume_at, result.resume_at)
+
+
 def process_inbox(
     ctx: AppContext,
     *,
@@ -207,39 +266,16 @@ def process_inbox(
 
     ``owner_id`` drains one athlete's events only (the distributed runner's per-athlete job).
 
-    Events that arrive while a batch is processed are picked up by the next batch, so a burst
-    (one save can fire several events) never waits for the next scheduled run.
+    Events that arrive while others are processed are picked up as they come (a free thread
+    takes them; an athlete's own wait for their thread), so a burst that reaches us over a
+    second or two, one webhook after the other, never waits for the next scheduled run nor for
+    the slowest athlete of an earlier batch. At most ``batch * max_batches`` events per call.
     """
     report = InboxReport()
-    seen: set[int] = set()
     workers = 1 if owner_id is not None else concurrency or ctx.settings.worker.event_concurrency
-    for _ in range(max_batches):
-        pending = [e for e in inbox_store.pending(ctx.db, batch, owner_id) if e.id not in seen]
-        if not pending:
-            break
-        by_owner: dict[int, list[WebhookEvent]] = {}
-        for event in pending:
-            seen.add(event.id)
-            by_owner.setdefault(event.owner_id, []).append(event)
-        if workers == 1 or len(by_owner) == 1:
-            passes = {owner: _drain_owner(ctx, owner, events) for owner, events in by_owner.items()}
-        else:
-            with ThreadPoolExecutor(
-                max_workers=min(workers, len(by_owner)), thread_name_prefix="events"
-            ) as pool:
-                futures = {
-                    owner: pool.submit(_drain_owner, ctx, owner, events)
-                    for owner, events in by_owner.items()
-                }
-                passes = {owner: future.result() for owner, future in futures.items()}
-        for owner, result in passes.items():
-            report.processed += result.processed
-            report.failed += result.failed
-            if result.touched:
-                report.touched_athletes.add(owner)
-            if result.resume_at is not None:
-                report.resume_at = max(report.resume_at or result.resume_at, result.resume_at)
-        if report.resume_at is not None:
-            break
+    if workers == 1:
+        _drain_in_series(ctx, report, batch, max_batches, owner_id)
+    else:
+        _drain_in_parallel(ctx, report, batch, batch * max_batches, workers)
     report.pruned = prune_processed(ctx)
     return report
