@@ -35,16 +35,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
-import requests
-
 from strava_rehab.context import AppContext, open_context
 from strava_rehab.sandbox import Sandbox, SandboxConfig
-from strava_rehab.services import connect as athletes
 from strava_rehab.services import jobs, subscription
 from strava_rehab.settings import load_settings
 from strava_rehab.worker import Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.integration.new_runners import connect_new_runner
 from tests.integration.servers import free_port, web_server
 
 CLIENT_ID = 12345
@@ -97,30 +95,12 @@ class Result:
         return statistics.mean((max(r) - min(r)) / (athletes_count - 1) for r in rounds if r)
 
 
-def browser(url: str) -> None:
-    requests.get(url, timeout=10, allow_redirects=True)
-
-
 def connect_runners(sb: Sandbox, ctx: AppContext, count: int) -> list[int]:
     """N runners with two weeks of easy runs each, connected through the real connect flow."""
-    ids = []
-    now = sb.now()
-    for index in range(count):
-        athlete_id = int(sb.add_athlete("Runner", f"No{index}", timezone="UTC")["id"])
-        for days_ago in range(HISTORY_DAYS, 0, -1):
-            start = now - timedelta(days=days_ago, hours=2)
-            sb.add_activity_unannounced(
-                athlete_id,
-                name="Easy Run",
-                sport_type="Run",
-                distance=6000.0,
-                moving_time=1980,
-                elapsed_time=2040,
-                start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-        sb.set_current_athlete(athlete_id)
-        ids.append(athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id)
-    return ids
+    return [
+        connect_new_runner(ctx, sb, f"No{index}", history_days=HISTORY_DAYS)
+        for index in range(count)
+    ]
 
 
 def burst(sb: Sandbox, runners: list[int], round_no: int) -> tuple[list[float], int]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+from tests.integration.new_runners import browser as browser  # re-exported for the tests
 from tests.integration.quota_world import quota_world  # noqa: F401 - a fixture
 
 from strava_rehab.context import AppContext, open_context
@@ -61,11 +61,6 @@ def make_ctx(tmp_path: Path, sandbox: Sandbox) -> Iterator[ContextFactory]:
 @pytest.fixture
 def ctx(make_ctx: ContextFactory) -> AppContext:
     return make_ctx()
-
-
-def browser(url: str) -> None:
-    """The runner presses Authorize: follow Strava's redirect to our callback."""
-    requests.get(url, timeout=10, allow_redirects=True)
 
 
 @pytest.fixture

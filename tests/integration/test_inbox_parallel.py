@@ -13,12 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tests.integration.conftest import browser
+from tests.integration.new_runners import connect_new_runner
 
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import WebhookEvent
 from strava_rehab.sandbox import Sandbox
-from strava_rehab.services import connect as athletes
 from strava_rehab.services import inbox, jobs, subscription
 from strava_rehab.strava.events import EventPayload
 from strava_rehab.text.description_block import START
@@ -28,11 +27,7 @@ TIMEOUT_S = 20.0
 
 
 def connect_runners(ctx: AppContext, sandbox: Sandbox, count: int) -> list[int]:
-    ids = []
-    for index in range(count):
-        athlete_id = int(sandbox.add_athlete("Runner", f"No{index}", timezone="UTC")["id"])
-        sandbox.set_current_athlete(athlete_id)
-        ids.append(athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id)
+    ids = [connect_new_runner(ctx, sandbox, f"No{index}") for index in range(count)]
     jobs.run_cycle(ctx)
     subscription.save_subscription(
         ctx, {"id": SUBSCRIPTION_ID, "callback_url": "https://example.invalid/strava/webhook/x"}

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.integration.conftest import ContextFactory, browser
+from tests.integration.new_runners import connect_new_runner
 
 from strava_rehab.context import AppContext
 from strava_rehab.db.models import SuggestionRow, SyncState
@@ -138,20 +139,10 @@ def test_a_later_run_that_takes_the_week_over_leaves_that_days_first_run_alone(
     first run, decided on the week as it stood, keeps its decision and is not written."""
     noon = sandbox.now().replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
     sandbox.advance_until(noon)
-    athlete_id = int(sandbox.add_athlete("Ines", "Lauf", timezone="UTC")["id"])
-    for days_ago in range(35, 0, -1):  # five steady weeks of 6 km a day: 42 km a week
-        start = noon - timedelta(days=days_ago, hours=4)
-        sandbox.add_activity_unannounced(
-            athlete_id,
-            name="Easy Run",
-            sport_type="Run",
-            distance=6000.0,
-            moving_time=1980,
-            elapsed_time=2040,
-            start_date=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )
-    sandbox.set_current_athlete(athlete_id)
-    assert athletes.connect_with_loopback(ctx, browser, timeout_s=10).athlete_id == athlete_id
+    # Five steady weeks of 6 km a day (42 km a week), each run at 08:00.
+    athlete_id = connect_new_runner(
+        ctx, sandbox, "Lauf", history_days=35, history_until=noon - timedelta(hours=4)
+    )
     jobs.run_cycle(ctx)
     subscribe(ctx)
     first = upload(sandbox, athlete_id, km=6.0)  # the week stays at 42 km: nothing to say
